@@ -1,0 +1,43 @@
+# Two commands on a fresh machine: `make run` then `make test` (see README).
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export DAGSTER_HOME ?= $(abspath .dagster_home)
+
+.PHONY: run test test-fast ui install ingest-goog bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# torch first: this exact pin takes the local CPU wheel instead of GBs of CUDA packages
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+	mkdir -p $(DAGSTER_HOME)
+	cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+
+## materialize the whole asset graph on the built-in synthetic market
+run: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
+	$(PY) -m execution_assets.cli run
+
+## ingest the real GOOG 2012-06-21 LOBSTER day from ../shared/data/lobster
+ingest-goog: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
+	$(PY) -m execution_assets.cli ingest ../shared/data/lobster
+
+test: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
+	$(PY) -m pytest -q
+
+## the Dagster UI on http://127.0.0.1:3000 with persistent run history in DAGSTER_HOME
+ui: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
+	$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+bench: $(STAMP)
+	$(PY) -m benchmarks.bench_market_features
+
+clean:
+	rm -rf data .dagster_home

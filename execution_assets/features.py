@@ -1,0 +1,24 @@
+"""1-second book features (``features.book_1s``) computed in DuckDB from the raw tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+
+from execution_assets.sql import load_sql
+from execution_assets.warehouse import transaction
+
+
+def write_book_features(
+    con: duckdb.DuckDBPyConnection, instrument: str, date_from: dt.date, date_to: dt.date | None = None
+) -> int:
+    """Recompute features of ``instrument`` for the dates given, replacing them atomically.
+
+    Returns the number of feature rows written.
+    """
+    params = {"instrument": instrument, "date_from": date_from, "date_to": date_to or date_from}
+    with transaction(con):
+        con.execute(load_sql("features/delete_book_1s"), params)
+        con.execute("INSERT INTO features.book_1s BY NAME " + load_sql("features/book_1s"), params)
+    return con.execute(load_sql("features/count_book_1s"), params).fetchall()[0][0]

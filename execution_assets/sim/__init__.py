@@ -1,0 +1,1 @@
+"""Parametric execution market: problem definition and vectorized simulator."""

@@ -1,0 +1,1 @@
+"""Data contracts: column names, dtypes and invariants of every table (pandera/polars)."""

@@ -1,0 +1,6 @@
+-- DuckDB schemas of the warehouse (DESIGN section 3).
+CREATE SCHEMA IF NOT EXISTS raw;
+CREATE SCHEMA IF NOT EXISTS features;
+CREATE SCHEMA IF NOT EXISTS calibration;
+CREATE SCHEMA IF NOT EXISTS scenarios;
+CREATE SCHEMA IF NOT EXISTS evaluation;
