@@ -36,6 +36,7 @@ TRADE_COLUMNS: dict[str, pl.DataType] = {
 }
 
 QUARANTINE_COLUMNS: dict[str, pl.DataType] = {
+    "target_table": pl.String(),  # the table the row was meant for: raw.l2_snapshots or raw.trades
     "source": pl.String(),  # file path or generator name
     "instrument": pl.String(),
     "date": pl.Date(),

@@ -1,0 +1,99 @@
+"""Command line of the code location: ``python -m execution_assets.cli run | ingest PATH...``.
+
+Runs go through the persistent Dagster instance in ``$DAGSTER_HOME`` (default
+``.dagster_home``), so everything materialized here shows up in the UI (``make ui``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import dagster as dg
+from tqdm import tqdm
+
+from execution_assets.paths import PROJECT_ROOT, raw_dir
+
+SYNTHETIC_START = dt.date(2024, 1, 2)
+
+
+def instance() -> dg.DagsterInstance:
+    """The persistent instance; creates ``.dagster_home`` with the project's dagster.yaml if unset."""
+    if "DAGSTER_HOME" not in os.environ:
+        home = PROJECT_ROOT / ".dagster_home"
+        home.mkdir(exist_ok=True)
+        if not (home / "dagster.yaml").exists():
+            shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
+        os.environ["DAGSTER_HOME"] = str(home)
+    return dg.DagsterInstance.get()
+
+
+def business_days(start: dt.date, count: int) -> list[dt.date]:
+    days, day = [], start
+    while len(days) < count:
+        if day.weekday() < 5:
+            days.append(day)
+        day += dt.timedelta(days=1)
+    return days
+
+
+def _definitions() -> dg.Definitions:
+    from execution_assets.definitions import defs
+
+    return defs()
+
+
+def ingest_days(days: list[tuple[str, dt.date]], dagster_instance: dg.DagsterInstance) -> None:
+    """Register the instrument-days as partitions and run ingest + features for each."""
+    from execution_assets.defs.partitions import instrument_date_key, register_partitions
+
+    register_partitions(dagster_instance, days)
+    job = _definitions().resolve_job_def("ingest_job")
+    for instrument, date in tqdm(days, desc="ingest + features", unit="day"):
+        result = job.execute_in_process(
+            partition_key=instrument_date_key(instrument, date), instance=dagster_instance, raise_on_error=True
+        )
+        if not result.success:
+            raise RuntimeError(f"ingest of {instrument} {date} failed (run {result.run_id})")
+
+
+def run_all(days_per_instrument: int) -> None:
+    """Materialize the whole asset graph on the built-in synthetic market."""
+    from execution_assets.market.instruments import DEFAULT_INSTRUMENTS
+
+    dagster_instance = instance()
+    dates = business_days(SYNTHETIC_START, days_per_instrument)
+    ingest_days([(name, date) for name in DEFAULT_INSTRUMENTS for date in dates], dagster_instance)
+
+
+def ingest(paths: list[Path]) -> None:
+    """Link raw files (e.g. ../shared/data/lobster) into data/raw/ and ingest their days."""
+    from execution_assets.market.landing import discover_landing_days, link_into_landing
+
+    linked = set(link_into_landing(paths, raw_dir()))
+    days = [key for key, day in discover_landing_days(raw_dir()).items() if linked & set(day.files)]
+    if not days:
+        raise SystemExit(f"no complete instrument-day found in {', '.join(map(str, paths))}")
+    ingest_days(sorted(days), instance())
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="execution_assets.cli", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="materialize every asset on the built-in synthetic market")
+    run.add_argument("--days", type=int, default=5, help="synthetic days per instrument (default 5)")
+    ingest_parser = commands.add_parser("ingest", help="ingest raw files or folders (LOBSTER, parquet, CSV)")
+    ingest_parser.add_argument("paths", nargs="+", type=Path)
+    args = parser.parse_args(argv)
+    if args.command == "run":
+        run_all(args.days)
+    else:
+        ingest(args.paths)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,132 @@
+"""Ingest: raw L2 snapshots and trade prints per instrument-day, validated at the boundary."""
+
+import dagster as dg
+import polars as pl
+
+from execution_assets.defs.partitions import instrument_and_date, instrument_date_partitions
+from execution_assets.defs.resources import WarehouseResource
+from execution_assets.markdown import markdown_table
+from execution_assets.market.sources import load_raw_day
+from execution_assets.market.validation import validate_contract
+from execution_assets.paths import raw_dir
+from execution_assets.plots import mid_and_spread_png, png_markdown
+from execution_assets.warehouse import delete_rows, insert_frame, transaction
+from schemas.raw import L2SnapshotsModel, TradesModel
+
+SNAPSHOTS = dg.AssetKey("raw_l2_snapshots")
+TRADES = dg.AssetKey("raw_trades")
+
+
+def _contract_check(asset: dg.AssetKey, frame: pl.DataFrame, model) -> dg.AssetCheckResult:
+    failures = validate_contract(frame, model)
+    return dg.AssetCheckResult(
+        asset_key=asset,
+        check_name="contract",
+        passed=not failures,
+        metadata={"failures": dg.MetadataValue.md("\n".join(f"- {f}" for f in failures) or "none")},
+    )
+
+
+def _quarantine_check(asset: dg.AssetKey, quarantined: pl.DataFrame, stored: int) -> dg.AssetCheckResult:
+    reasons = quarantined.group_by("reason").len().sort("len", descending=True) if quarantined.height else None
+    return dg.AssetCheckResult(
+        asset_key=asset,
+        check_name="quarantine",
+        passed=quarantined.height == 0,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "quarantined_rows": quarantined.height,
+            "quarantined_share": quarantined.height / max(stored + quarantined.height, 1),
+            "reasons": dg.MetadataValue.md(markdown_table(reasons) if reasons is not None else "none"),
+        },
+    )
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            SNAPSHOTS,
+            description=(
+                "raw.l2_snapshots: the order book at the end of each second of the session "
+                "(09:30:00-15:59:59), 10 levels a side, nulls past the source's depth. "
+                "Rows breaking a rule go to raw.quarantine with the reason."
+            ),
+            group_name="ingest",
+            kinds={"duckdb", "polars"},
+        ),
+        dg.AssetSpec(
+            TRADES,
+            description=(
+                "raw.trades: one row per trade print; side is the aggressor's "
+                "(+1 buyer-initiated, -1 seller-initiated)."
+            ),
+            group_name="ingest",
+            kinds={"duckdb", "polars"},
+        ),
+    ],
+    check_specs=[
+        dg.AssetCheckSpec(name, asset=asset, description=description)
+        for asset in (SNAPSHOTS, TRADES)
+        for name, description in (
+            ("contract", "stored rows satisfy the pandera contract of the table"),
+            ("quarantine", "no source row was rejected (warns with the reasons otherwise)"),
+        )
+    ],
+    partitions_def=instrument_date_partitions,
+    pool="duckdb",
+)
+def raw_market_data(context: dg.AssetExecutionContext, duckdb: WarehouseResource):
+    """Read the instrument-day (landing file or built-in synthetic market), validate, store.
+
+    The two tables and the day's quarantine rows are replaced in one transaction, so a failed
+    read or write leaves the previously stored partition untouched.
+    """
+    instrument, date = instrument_and_date(context)
+    day = load_raw_day(instrument, date, raw_dir())
+    partition = {"instrument": instrument, "date": date}
+    with duckdb.get_connection() as con:
+        with transaction(con):
+            for table, frame in (("raw.l2_snapshots", day.snapshots), ("raw.trades", day.trades)):
+                delete_rows(con, table, partition)
+                insert_frame(con, table, frame)
+                delete_rows(con, "raw.quarantine", {**partition, "target_table": table})
+            insert_frame(con, "raw.quarantine", day.quarantine)
+    context.log.info(
+        f"{instrument} {date}: {day.snapshots.height:,} snapshots, {day.trades.height:,} trades, "
+        f"{day.quarantine.height:,} quarantined, from {day.source}"
+    )
+    snapshot_quarantine = day.quarantine.filter(pl.col("target_table") == "raw.l2_snapshots")
+    trade_quarantine = day.quarantine.filter(pl.col("target_table") == "raw.trades")
+    book = day.snapshots.select(
+        "ts",
+        mid=(pl.col("bid_px_1") + pl.col("ask_px_1")) / 2,
+        spread_bps=(pl.col("ask_px_1") - pl.col("bid_px_1")) / ((pl.col("bid_px_1") + pl.col("ask_px_1")) / 2) * 1e4,
+    )
+    yield dg.MaterializeResult(
+        asset_key=SNAPSHOTS,
+        metadata={
+            "dagster/row_count": day.snapshots.height,
+            "source": day.source,
+            "quarantined_rows": snapshot_quarantine.height,
+            "preview": dg.MetadataValue.md(markdown_table(day.snapshots.select(day.snapshots.columns[:9]))),
+            "mid_and_spread": dg.MetadataValue.md(
+                png_markdown(mid_and_spread_png(book, f"{instrument} {date}"), "mid and spread")
+            ),
+        },
+    )
+    yield dg.MaterializeResult(
+        asset_key=TRADES,
+        metadata={
+            "dagster/row_count": day.trades.height,
+            "source": day.source,
+            "quarantined_rows": trade_quarantine.height,
+            "shares": int(day.trades["size"].sum() or 0),
+            "buyer_initiated": int((day.trades["side"] == 1).sum()),
+            "seller_initiated": int((day.trades["side"] == -1).sum()),
+            "preview": dg.MetadataValue.md(markdown_table(day.trades)),
+        },
+    )
+    yield _contract_check(SNAPSHOTS, day.snapshots, L2SnapshotsModel)
+    yield _quarantine_check(SNAPSHOTS, snapshot_quarantine, day.snapshots.height)
+    yield _contract_check(TRADES, day.trades, TradesModel)
+    yield _quarantine_check(TRADES, trade_quarantine, day.trades.height)

@@ -1,0 +1,51 @@
+"""Ingest automation: the ingest + features job and a sensor for new files in data/raw/."""
+
+import json
+
+import dagster as dg
+
+from execution_assets.defs.partitions import (
+    date_partitions,
+    instrument_date_key,
+    instrument_date_partitions,
+    instrument_partitions,
+)
+from execution_assets.market.landing import discover_landing_days
+from execution_assets.paths import raw_dir
+
+ingest_job = dg.define_asset_job(
+    "ingest_job",
+    selection=dg.AssetSelection.assets("raw_l2_snapshots", "raw_trades", "book_features"),
+    partitions_def=instrument_date_partitions,
+    description="Ingest one instrument-day (landing file or synthetic market) and compute its features.",
+)
+
+
+@dg.sensor(job=ingest_job, minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING)
+def new_raw_files_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
+    """Registers each new or changed instrument-day in data/raw/ and requests its ingest run."""
+    seen: dict[str, float] = json.loads(context.cursor) if context.cursor else {}
+    days = discover_landing_days(raw_dir())
+    changed = []
+    for day in days.values():
+        stamp = max(path.stat().st_mtime for path in day.files)
+        cursor_key = f"{day.instrument}|{day.date.isoformat()}"
+        if seen.get(cursor_key) != stamp:
+            seen[cursor_key] = stamp
+            changed.append(day)
+    return dg.SensorResult(
+        run_requests=[
+            dg.RunRequest(
+                run_key=f"{day.instrument}|{day.date.isoformat()}|{seen[f'{day.instrument}|{day.date.isoformat()}']}",
+                partition_key=instrument_date_key(day.instrument, day.date),
+            )
+            for day in changed
+        ],
+        dynamic_partitions_requests=[
+            instrument_partitions.build_add_request(sorted({day.instrument for day in changed})),
+            date_partitions.build_add_request(sorted({day.date.isoformat() for day in changed})),
+        ]
+        if changed
+        else [],
+        cursor=json.dumps(seen),
+    )
