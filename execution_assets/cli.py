@@ -19,6 +19,7 @@ from tqdm import tqdm
 from execution_assets.paths import PROJECT_ROOT, raw_dir
 
 SYNTHETIC_START = dt.date(2024, 1, 2)
+QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
 
 def instance() -> dg.DagsterInstance:
@@ -55,7 +56,9 @@ def ingest_days(days: list[tuple[str, dt.date]], dagster_instance: dg.DagsterIns
     job = _definitions().resolve_job_def("ingest_job")
     for instrument, date in tqdm(days, desc="ingest + features", unit="day"):
         result = job.execute_in_process(
-            partition_key=instrument_date_key(instrument, date), instance=dagster_instance, raise_on_error=True
+            partition_key=instrument_date_key(instrument, date),
+            instance=dagster_instance,
+            run_config=QUIET_LOGS,
         )
         if not result.success:
             raise RuntimeError(f"ingest of {instrument} {date} failed (run {result.run_id})")

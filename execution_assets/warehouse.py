@@ -96,4 +96,4 @@ def count_rows(con: duckdb.DuckDBPyConnection, table: str, where: Mapping[str, o
 
 def run_sql_file(con: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, object]) -> pl.DataFrame:
     """Run ``sql/<name>.sql`` with named parameters and return the result."""
-    return pl.from_arrow(con.execute(load_sql(name), dict(params)).to_arrow_table())
+    return con.sql(load_sql(name), params=dict(params)).pl()

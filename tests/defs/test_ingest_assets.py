@@ -121,3 +121,20 @@ def test_unparseable_landing_file_fails_clearly_and_keeps_stored_data(ingest, da
     with pytest.raises(Exception, match=rf"{trades_csv.name}, line 4: .*price"):
         ingest(instrument, date)
     assert _counts(data_dir, instrument, date) == before
+
+
+def test_sensor_requests_each_new_landing_day_once(data_dir):
+    from execution_assets.defs.ingest.automation import new_raw_files_sensor
+    from execution_assets.market.landing import link_into_landing
+    from tests.conftest import LOBSTER_DIR
+
+    instance = dg.DagsterInstance.ephemeral()
+    assert new_raw_files_sensor(dg.build_sensor_context(instance=instance)).run_requests == []
+
+    link_into_landing([LOBSTER_DIR], data_dir / "raw")
+    first = new_raw_files_sensor(dg.build_sensor_context(instance=instance))
+    assert [r.partition_key for r in first.run_requests] == [instrument_date_key("GOOG", dt.date(2012, 6, 21))]
+    assert [r.partition_keys for r in first.dynamic_partitions_requests] == [["GOOG"], ["2012-06-21"]]
+
+    again = new_raw_files_sensor(dg.build_sensor_context(instance=instance, cursor=first.cursor))
+    assert again.run_requests == []

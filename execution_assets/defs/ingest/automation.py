@@ -25,27 +25,23 @@ ingest_job = dg.define_asset_job(
 def new_raw_files_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     """Registers each new or changed instrument-day in data/raw/ and requests its ingest run."""
     seen: dict[str, float] = json.loads(context.cursor) if context.cursor else {}
-    days = discover_landing_days(raw_dir())
     changed = []
-    for day in days.values():
-        stamp = max(path.stat().st_mtime for path in day.files)
+    for day in discover_landing_days(raw_dir()).values():
         cursor_key = f"{day.instrument}|{day.date.isoformat()}"
+        stamp = max(path.stat().st_mtime for path in day.files)
         if seen.get(cursor_key) != stamp:
             seen[cursor_key] = stamp
-            changed.append(day)
+            changed.append((day, f"{cursor_key}|{stamp}"))
+    added_instruments = sorted({day.instrument for day, _ in changed})
+    added_dates = sorted({day.date.isoformat() for day, _ in changed})
     return dg.SensorResult(
         run_requests=[
-            dg.RunRequest(
-                run_key=f"{day.instrument}|{day.date.isoformat()}|{seen[f'{day.instrument}|{day.date.isoformat()}']}",
-                partition_key=instrument_date_key(day.instrument, day.date),
-            )
-            for day in changed
+            dg.RunRequest(run_key=run_key, partition_key=instrument_date_key(day.instrument, day.date))
+            for day, run_key in changed
         ],
         dynamic_partitions_requests=[
-            instrument_partitions.build_add_request(sorted({day.instrument for day in changed})),
-            date_partitions.build_add_request(sorted({day.date.isoformat() for day in changed})),
-        ]
-        if changed
-        else [],
+            instrument_partitions.build_add_request(added_instruments),
+            date_partitions.build_add_request(added_dates),
+        ],
         cursor=json.dumps(seen),
     )
