@@ -1,0 +1,146 @@
+"""Environment throughput: agent-steps per second, resets and observations included.
+
+Run: ``python -m benchmarks.bench_env [--seconds 1.0] [--no-write]``. Markets: (a) linear
+Almgren-Chriss (linear impact, no signal, static normal regime, lambda = 0), (b) full (OU
+signal, transient impact, hidden regime switching, risk penalty). Interfaces: the raw scalar
+``ExecutionEnv.step`` (no gymnasium wrappers); ``VecMarket.step_fraction`` + ``observe`` + the
+per-step reward (the loop a vectorized evaluator runs); ``ExecutionVecEnv.step`` (SB3's
+interface: float32 rewards, dones, infos, terminal observations, auto-reset). Actions are a
+fixed 10% of the remainder, so the policy costs nothing; episodes have 30 steps.
+
+Each rate is reported twice: by wall clock and by the process's CPU time. On a shared machine
+the wall clock counts time the process waited for a core; CPU time does not (it still suffers
+from other jobs' cache and memory traffic), so it is the closer estimate of a quiet machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+import numpy as np
+
+from benchmarks.results import write_section
+from execution_assets.env import ExecutionEnv, ExecutionVecEnv
+from execution_assets.impact import ImpactParams
+from execution_assets.sim.problem import ExecutionProblem
+from execution_assets.sim.vec_market import VecMarket
+
+MARKETS = {
+    "linear AC": ExecutionProblem(),
+    "full": ExecutionProblem(
+        impact=ImpactParams(kappa=0.1, transient_decay_per_s=1 / 300),
+        risk_aversion=1e-3,
+        signal_mean_reversion_per_s=1 / 60,
+        signal_alpha_bps_per_s=0.05,
+        regime_switch_rate_per_s=1 / 900,
+    ),
+}
+SIZES = (1, 64, 1024, 4096)
+
+
+def _timed(run_batch, steps_per_call: int, seconds: float) -> tuple[float, float]:
+    """(wall, cpu) agent-steps per second of ``run_batch`` repeated for about ``seconds``."""
+    run_batch()
+    calls, wall0, cpu0 = 0, time.perf_counter(), time.process_time()
+    while True:
+        run_batch()
+        calls += 1
+        wall = time.perf_counter() - wall0
+        if wall >= seconds:
+            return calls * steps_per_call / wall, calls * steps_per_call / (time.process_time() - cpu0)
+
+
+def scalar_env(problem: ExecutionProblem, seconds: float, with_resets: bool) -> tuple[float, float]:
+    env = ExecutionEnv(problem)
+    action = np.array([0.1], dtype=np.float32)
+    env.reset(seed=0)
+    n = problem.n_steps
+    step = env.step
+    if with_resets:
+
+        def episode():
+            env.reset()
+            for _ in range(n):
+                step(action)
+
+        return _timed(episode, n, seconds)
+    wall = cpu = 0.0
+    steps = 0
+    while wall < seconds:
+        env.reset()
+        w0, c0 = time.perf_counter(), time.process_time()
+        for _ in range(n):
+            step(action)
+        wall += time.perf_counter() - w0
+        cpu += time.process_time() - c0
+        steps += n
+    return steps / wall, steps / cpu
+
+
+def vec_market(problem: ExecutionProblem, n_episodes: int, seconds: float) -> tuple[float, float]:
+    market = VecMarket(problem, n_episodes)
+    frac = np.full(n_episodes, 0.1)
+    reward = np.empty(n_episodes, dtype=np.float32)
+    seeds = iter(range(10**9))
+
+    def episode():
+        market.reset(next(seeds))
+        market.observe()
+        while not market.done:
+            res = market.step_fraction(frac)
+            np.add(res.cost_bps, res.risk_bps, out=reward)
+            market.observe()
+
+    return _timed(episode, n_episodes * problem.n_steps, seconds)
+
+
+def vec_env(problem: ExecutionProblem, n_envs: int, seconds: float) -> tuple[float, float]:
+    env = ExecutionVecEnv(problem, n_envs, seed=0)
+    env.reset()
+    actions = np.full((n_envs, 1), 0.1, dtype=np.float32)
+
+    def episode():
+        for _ in range(problem.n_steps):
+            env.step(actions)
+
+    return _timed(episode, n_envs * problem.n_steps, seconds)
+
+
+def _rate(steps_per_s: float) -> str:
+    return f"{steps_per_s / 1e6:.2f} M" if steps_per_s >= 1e5 else f"{steps_per_s / 1e3:.1f} k"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=1.0, help="timing per configuration")
+    parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
+    args = parser.parse_args()
+    load = os.getloadavg()[0]
+    lines = [
+        "Agent-steps per second, resets and observations included (30-step episodes, fixed actions).",
+        f"Taken while other jobs shared the 2 cores (1-minute load average {load:.1f} at the start):",
+        "wall-clock rates are lower bounds; CPU-time rates approximate a quiet machine.",
+        "",
+        "| market | interface | episodes | wall: agent-steps/s | CPU: agent-steps/s | CPU: us per step call |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, problem in MARKETS.items():
+        rows = [
+            ("scalar env, step only", 1, scalar_env(problem, args.seconds, with_resets=False)),
+            ("scalar env, with resets", 1, scalar_env(problem, args.seconds, with_resets=True)),
+        ]
+        rows += [("VecMarket", n, vec_market(problem, n, args.seconds)) for n in SIZES]
+        rows += [("ExecutionVecEnv (SB3)", n, vec_env(problem, n, args.seconds)) for n in SIZES]
+        for interface, n, (wall, cpu) in rows:
+            lines.append(f"| {name} | {interface} | {n} | {_rate(wall)} | {_rate(cpu)} | {1e6 * n / cpu:.1f} |")
+            print(lines[-1], flush=True)
+    body = "\n".join(lines)
+    if not args.no_write:
+        write_section("env_steps", body)
+    print(body)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,327 @@
+"""The action-independent part of n episodes, drawn (or replayed) once at reset.
+
+Common random numbers: every random number an episode uses is drawn here, before the first
+action, from streams fixed by the seed. The price shocks, the signal innovations, the regime
+switches and the replay start times each have their own stream (child i of
+``SeedSequence(seed)``), so switching the signal on or the regime chain off leaves the price
+shocks unchanged, and no action can change a draw. Arrays are laid out (step, episode): row k
+is one step of all episodes, contiguous; the builders loop over rows and write into
+preallocated arrays (``out=``), which keeps them in cache and away from page faults.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from execution_assets.impact import SESSION_SECONDS
+from execution_assets.sim.problem import REGIME_VOL_MULTIPLIER, REGIMES, ExecutionProblem
+
+STREAMS = ("price", "signal", "regime", "start")
+Seed = int | Sequence[int] | None
+
+
+@dataclass(frozen=True)
+class Shocks:
+    """The raw random numbers of n episodes over N steps (normals in float32, ``fill_normals``)."""
+
+    price: np.ndarray | None  # (N, n) z_k, standard normal: drives the mid from step k to k+1
+    signal: np.ndarray | None  # (N+1, n) standard normal: row 0 is I_0, row k+1 the innovation to I_{k+1}
+    regime: np.ndarray | None  # (N-1, n) uint32 words: row k decides the switch from r_k to r_{k+1}
+    start: np.ndarray | None  # (n,) uniform: replay start time
+
+
+def stream(seed: Seed, name: str) -> np.random.SFC64:
+    """The bit generator of one named stream: child ``STREAMS.index(name)`` of ``SeedSequence(seed)``."""
+    return np.random.SFC64(np.random.SeedSequence(seed, spawn_key=(STREAMS.index(name),)))
+
+
+_TWO_PI = np.float32(2.0 * np.pi)
+_WORD_SCALE = np.float32(2.0**-32)
+
+
+def fill_normals(bitgen: np.random.SFC64, out: np.ndarray) -> np.ndarray:
+    """Fill the contiguous float32 array ``out`` with standard normals (Box-Muller, raw 32-bit words).
+
+    Several times faster than numpy's float32 ziggurat, since numpy's float32 log/sin/cos are
+    vectorized. Uniforms are (w + 1/2) / 2^32 for a 32-bit word w, so |z| < 6.8 (the normal law
+    puts 1e-11 beyond). Deterministic: the same generator state gives the same normals.
+    """
+    flat = out.reshape(-1)
+    half = (flat.size + 1) // 2
+    words = bitgen.random_raw(half).view(np.uint32)
+    u = np.add(words, 0.5, dtype=np.float32, casting="unsafe")
+    u *= _WORD_SCALE
+    radius = np.log(u[:half])
+    radius *= np.float32(-2.0)
+    np.sqrt(radius, out=radius)
+    angle = u[half:]
+    angle *= _TWO_PI
+    np.cos(angle, out=flat[:half])
+    flat[:half] *= radius
+    rest = flat.size - half
+    sin = np.sin(angle, out=u[:half])
+    sin *= radius
+    flat[half:] = sin[:rest]
+    return out
+
+
+def draw_shocks(
+    n_steps: int,
+    n_episodes: int,
+    seed: Seed,
+    *,
+    price: bool = True,
+    signal: bool = False,
+    regime: bool = False,
+    start: bool = False,
+    out: Shocks | None = None,
+) -> Shocks:
+    """Draw the shocks of ``n_episodes`` episodes; only the streams asked for are drawn.
+
+    ``out`` (a ``Shocks`` of the same shapes) is filled in place instead of allocating.
+    """
+    if seed is None:
+        seed = np.random.SeedSequence().entropy
+
+    def normals(name: str, shape: tuple[int, ...], buf: np.ndarray | None) -> np.ndarray:
+        return fill_normals(stream(seed, name), np.empty(shape, dtype=np.float32) if buf is None else buf)
+
+    def words(name: str, shape: tuple[int, ...], buf: np.ndarray | None) -> np.ndarray:
+        buf = np.empty(shape, dtype=np.uint32) if buf is None else buf
+        flat = buf.reshape(-1)
+        flat[:] = stream(seed, name).random_raw((flat.size + 1) // 2).view(np.uint32)[: flat.size]
+        return buf
+
+    n, N = n_episodes, n_steps
+    return Shocks(
+        price=normals("price", (N, n), out and out.price) if price else None,
+        signal=normals("signal", (N + 1, n), out and out.signal) if signal else None,
+        regime=words("regime", (max(N - 1, 0), n), out and out.regime) if regime else None,
+        start=np.random.Generator(stream(seed, "start")).random(n) if start else None,
+    )
+
+
+@dataclass(frozen=True)
+class MarketPath:
+    """What the market does without the agent, for n episodes of N steps (fractions of S_0).
+
+    ``unaffected[k]`` = U_k, the unaffected mid at step k over the arrival price minus one
+    (U_0 = 0, not side-signed); ``signal[k]`` = I_k, known before trading at step k (None: no
+    signal); ``step_var[k]`` = variance of the diffusive part of U_{k+1} - U_k, shape (N, 1) or
+    (N, n) (used by the risk penalty); ``regime[k]`` = index into ``REGIMES`` during step k,
+    hidden from the agent (None for replay); ``arrival_price`` = S_0 per episode.
+    """
+
+    unaffected: np.ndarray
+    signal: np.ndarray | None
+    step_var: np.ndarray
+    regime: np.ndarray | None
+    arrival_price: np.ndarray
+
+    def __post_init__(self) -> None:
+        n_rows, n = self.unaffected.shape
+        if n_rows < 2:
+            raise ValueError(f"MarketPath.unaffected needs N+1 >= 2 rows, got shape {self.unaffected.shape}")
+        if self.signal is not None and self.signal.shape != (n_rows, n):
+            raise ValueError(f"MarketPath.signal shape {self.signal.shape} != unaffected shape {(n_rows, n)}")
+        if self.step_var.shape not in ((n_rows - 1, 1), (n_rows - 1, n)):
+            raise ValueError(f"MarketPath.step_var shape {self.step_var.shape}, expected {(n_rows - 1, 1)} or {(n_rows - 1, n)}")
+        if self.regime is not None and self.regime.shape != (n_rows - 1, n):
+            raise ValueError(f"MarketPath.regime shape {self.regime.shape} != {(n_rows - 1, n)}")
+        if self.arrival_price.shape != (n,):
+            raise ValueError(f"MarketPath.arrival_price shape {self.arrival_price.shape} != {(n,)}")
+
+    @property
+    def n_steps(self) -> int:
+        return self.unaffected.shape[0] - 1
+
+    @property
+    def n_episodes(self) -> int:
+        return self.unaffected.shape[1]
+
+
+def switch_probability(problem: ExecutionProblem) -> float:
+    """Probability of leaving the regime during one step."""
+    return float(-np.expm1(-problem.regime_switch_rate_per_s * problem.tau_s))
+
+
+def switch_thresholds(problem: ExecutionProblem) -> tuple[int, int]:
+    """Word thresholds (p 2^32, p 2^31) rounded to integers: a regime switch is ``w < first``."""
+    p = switch_probability(problem)
+    return min(round(p * 2.0**32), 2**32 - 1), min(round(p * 2.0**31), 2**32 - 1)
+
+
+def regime_counter(problem: ExecutionProblem, words: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """(N, n) switch counters c_k; the regime during step k is ``REGIMES[c_k % 3]``.
+
+    c_0 is ``problem.regime``'s index. Leaving a regime picks one of the two others with equal
+    probability: with the word w_k (``Shocks.regime``) and ``switch_thresholds`` (t1, t2), the
+    counter gains 2 if w_k < t2 (u < p/2), 1 if t2 <= w_k < t1, else 0. Integer comparisons
+    and a small-integer running sum keep this cheap; lookups go through counter-indexed tables.
+    """
+    n_steps, n = words.shape[0] + 1, words.shape[1]
+    first, half = (np.uint32(t) for t in switch_thresholds(problem))
+    out = np.empty((n_steps, n), dtype=np.intp) if out is None else out
+    shift = np.less(words, first).view(np.int8)
+    np.add(shift, np.less(words, half).view(np.int8), out=shift)
+    count = np.empty((n_steps, n), dtype=np.int16 if n_steps < 16_000 else np.int32)
+    count[0] = REGIMES.index(problem.regime)
+    for k in range(n_steps - 1):
+        np.add(count[k], shift[k], out=count[k + 1])
+    np.copyto(out, count)
+    return out
+
+
+def regime_tables(problem: ExecutionProblem) -> tuple[np.ndarray, np.ndarray]:
+    """Per-regime step volatility and step drift (fractions of S_0), indexed like ``REGIMES``."""
+    step_frac = problem.tau_s / SESSION_SECONDS
+    vol = np.array([problem.sigma_step * REGIME_VOL_MULTIPLIER[r] for r in REGIMES])
+    drift = np.array([problem.regime_drift_per_day(r) * step_frac for r in REGIMES])
+    return vol, drift
+
+
+def parametric_path(
+    problem: ExecutionProblem,
+    shocks: Shocks,
+    *,
+    out: MarketPath | None = None,
+    scratch: np.ndarray | None = None,
+) -> MarketPath:
+    """The unaffected path of the parametric market (see ``ExecutionProblem`` for the dynamics).
+
+    Returns R_k = vol(r_k) z_k + drift(r_k) + c_alpha I_k and U = partial sums of R, with the
+    signal's AR(1) I_{k+1} = sqrt(1 - phi^2) e_{k+1} + phi I_k. ``out`` (a ``MarketPath`` of the
+    same shapes) is overwritten in place; ``scratch`` is an optional (N, n) float64 work array.
+    """
+    z = shocks.price
+    if z is None:
+        raise ValueError("parametric_path: shocks.price was not drawn")
+    N, n = z.shape
+    if N != problem.n_steps:
+        raise ValueError(f"shocks have {N} steps, problem has n_steps={problem.n_steps}")
+    switching = problem.regime_switch_rate_per_s > 0
+    if switching and shocks.regime is None:
+        raise ValueError("parametric_path: the problem switches regimes but shocks.regime was not drawn")
+    if problem.has_signal and shocks.signal is None:
+        raise ValueError("parametric_path: the problem has a signal but shocks.signal was not drawn")
+    vol_table, drift_table = regime_tables(problem)
+    u = np.empty((N + 1, n)) if out is None else out.unaffected
+    work = np.empty((N, n)) if scratch is None else scratch
+    ret = u[1:]  # R_k, summed in place below
+    if switching:
+        # the counters live in the regime buffer until the last line of this branch turns them into c % 3
+        regime = np.empty((N, n), dtype=np.intp) if out is None or out.regime is None else out.regime
+        counter = regime_counter(problem, shocks.regime, regime)
+        n_table = 2 * N + len(REGIMES)  # counters never exceed 2 (N - 1) + 2
+        vol_by_counter = np.resize(vol_table, n_table)
+        step_var = np.empty((N, n)) if out is None or out.step_var.shape != (N, n) else out.step_var
+        np.take(vol_by_counter, counter, out=ret, mode="clip")
+        np.multiply(ret, ret, out=step_var)
+        np.multiply(ret, z, out=ret, dtype=float)
+        if np.any(drift_table != 0):
+            np.take(np.resize(drift_table, n_table), counter, out=work, mode="clip")
+            ret += work
+        np.take(np.arange(n_table) % len(REGIMES), counter, out=regime, mode="clip")  # c % 3 (integer % is slow)
+    else:
+        r0 = REGIMES.index(problem.regime)
+        regime = np.broadcast_to(np.intp(r0), (N, n))
+        vol, drift = float(vol_table[r0]), float(drift_table[r0])
+        step_var = np.full((N, 1), vol * vol)
+        np.multiply(z, vol, out=ret, dtype=float)
+        if drift != 0.0:
+            ret += drift
+    signal = None
+    if problem.has_signal:
+        signal = np.empty((N + 1, n)) if out is None or out.signal is None else out.signal
+        phi = problem.signal_phi
+        np.multiply(shocks.signal, float(np.sqrt(1.0 - phi * phi)), out=signal, dtype=float)
+        signal[0] = shocks.signal[0]
+        row = work[0]
+        for k in range(N):
+            np.multiply(signal[k], phi, out=row)
+            signal[k + 1] += row
+        c_alpha = problem.signal_drift_per_unit
+        if c_alpha != 0.0:
+            np.multiply(signal[:-1], c_alpha, out=work)
+            ret += work
+    u[0] = 0.0
+    for k in range(N):
+        u[k + 1] += u[k]
+    if out is not None:
+        arrival = out.arrival_price
+        arrival.fill(problem.arrival_price)
+    else:
+        arrival = np.full(n, problem.arrival_price)
+    return MarketPath(unaffected=u, signal=signal, step_var=step_var, regime=regime, arrival_price=arrival)
+
+
+def validate_replay_mid(mid: np.ndarray, label: str = "replay day") -> np.ndarray:
+    """The recorded 1-second mids as float64, checked finite and positive (errors name the second)."""
+    arr = np.asarray(mid, dtype=float)
+    if arr.ndim != 1 or arr.size < 2:
+        raise ValueError(f"{label}: need a 1-d array of at least 2 one-second mids, got shape {arr.shape}")
+    bad = np.flatnonzero(~(np.isfinite(arr) & (arr > 0)))
+    if bad.size:
+        raise ValueError(f"{label}: mid must be finite and > 0; second {bad[0]} has {arr[bad[0]]!r} ({bad.size} bad)")
+    return arr
+
+
+def replay_path(problem: ExecutionProblem, mid: np.ndarray, shocks: Shocks) -> MarketPath:
+    """Episodes that walk a recorded day's 1-second mids from start times drawn by ``shocks.start``.
+
+    Each episode starts at a uniformly drawn second s and sees the mid at s, s + tau, ...;
+    the arrival price is the mid at s. Replay has no model signal (observed as 0) and its risk
+    penalty uses the problem's nominal ``sigma_step``.
+    """
+    step = int(round(problem.tau_s))
+    if step < 1 or abs(problem.tau_s - step) > 1e-9:
+        raise ValueError(f"replay needs a whole number of seconds per step, got tau_s={problem.tau_s}")
+    if shocks.start is None:
+        raise ValueError("replay_path: shocks.start was not drawn")
+    mid = validate_replay_mid(mid)
+    span = problem.n_steps * step
+    if mid.size <= span:
+        raise ValueError(f"replay day has {mid.size} seconds; the horizon needs {span + 1}")
+    starts = (shocks.start * (mid.size - span)).astype(np.int64)
+    prices = mid[starts[None, :] + step * np.arange(problem.n_steps + 1)[:, None]]
+    arrival = prices[0].copy()
+    prices /= arrival
+    prices -= 1.0
+    return MarketPath(
+        unaffected=prices,
+        signal=None,
+        step_var=np.full((problem.n_steps, 1), problem.sigma_step**2),
+        regime=None,
+        arrival_price=arrival,
+    )
+
+
+def draw_path(
+    problem: ExecutionProblem,
+    n_episodes: int,
+    seed: Seed,
+    replay_mid: np.ndarray | None = None,
+    *,
+    shocks_out: Shocks | None = None,
+    out: MarketPath | None = None,
+    scratch: np.ndarray | None = None,
+) -> MarketPath:
+    """Draw the unaffected path of ``n_episodes`` episodes of ``problem`` (replayed if ``replay_mid``).
+
+    ``shocks_out`` / ``out`` / ``scratch`` are reused buffers (``VecMarket`` passes its own).
+    """
+    if replay_mid is not None:
+        shocks = draw_shocks(problem.n_steps, n_episodes, seed, price=False, start=True)
+        return replay_path(problem, replay_mid, shocks)
+    shocks = draw_shocks(
+        problem.n_steps,
+        n_episodes,
+        seed,
+        signal=problem.has_signal,
+        regime=problem.regime_switch_rate_per_s > 0,
+        out=shocks_out,
+    )
+    return parametric_path(problem, shocks, out=out, scratch=scratch)

@@ -1,0 +1,132 @@
+"""The agent's observation: field order, units, bounds (``VecMarket.observe`` builds it).
+
+Price-like fields are signed by the order's side so that positive always means "against the
+order" (a rising price for a buy, a falling one for a sell): one policy serves both sides.
+Every field is clipped to [OBS_LOW, OBS_HIGH]. Nothing here sees the regime or the future:
+the path features at step k use returns up to step k only.
+
+    remaining_frac    x_k / X, shares left over the order size
+    time_frac         k / N
+    spread            quoted spread in bps / 10 (2 * half_spread_bps / 10)
+    volatility        realized step volatility over the nominal sigma_step: sqrt of an EWMA
+                      (weight 0.2, prior 1) of squared unaffected step returns in sigma_step units
+    imbalance         side * I_k, the OU imbalance signal (std 1; 0 without signal)
+    momentum          side * EWMA (weight 0.2, prior 0) of unaffected step returns in sigma_step units
+    price_move        side * (S_k / S_0 - 1) in bps / 100: observed mid, own impact included
+    participation     shares executed / market volume since arrival (ADV k tau / SESSION), / 10
+    transient_impact  J_k in bps / 10 (the decaying Obizhaeva-Wang displacement, side-signed)
+    last_fill         side * (P_{k-1} / S_0 - 1) in bps / 100: the last step's fill price (for a
+                      step that traded nothing, the price its first share would have paid); 0 at k=0
+    size              X / ADV * 10
+    sigma             nominal sigma over the horizon in bps / 100
+    risk_aversion     lambda * (nominal sigma over the horizon in bps)^2 / 100
+    twap_fraction     1 / (N - k): the fraction of the remainder TWAP trades now (0 when done)
+
+"Unaffected" returns exclude the agent's own impact (it knows its trades and its impact
+state, which it also observes); ``sigma_step`` falls back to 1 bp when sigma_daily is 0.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from execution_assets.impact import SESSION_SECONDS
+from execution_assets.sim.problem import ExecutionProblem
+
+OBS_FIELDS = (
+    "remaining_frac",
+    "time_frac",
+    "spread",
+    "volatility",
+    "imbalance",
+    "momentum",
+    "price_move",
+    "participation",
+    "transient_impact",
+    "last_fill",
+    "size",
+    "sigma",
+    "risk_aversion",
+    "twap_fraction",
+)
+OBS_INDEX = {name: i for i, name in enumerate(OBS_FIELDS)}
+N_OBS = len(OBS_FIELDS)
+# volatility .. last_fill are consecutive: the fields that can leave their bounds, clipped together
+# to [-CLIP_BOUND, CLIP_BOUND] (those bounded below by 0 are >= 0 by construction)
+CLIPPED_FIELDS = slice(OBS_INDEX["volatility"], OBS_INDEX["last_fill"] + 1)
+
+CLIP_BOUND = 10.0
+_BOUNDS = {
+    "remaining_frac": (0.0, 1.0),
+    "time_frac": (0.0, 1.0),
+    "twap_fraction": (0.0, 1.0),
+    "spread": (0.0, 10.0),
+    "volatility": (0.0, 10.0),
+    "participation": (0.0, 10.0),
+    "size": (0.0, 10.0),
+    "sigma": (0.0, 10.0),
+    "risk_aversion": (0.0, 10.0),
+}
+OBS_LOW = np.array([_BOUNDS.get(f, (-CLIP_BOUND, CLIP_BOUND))[0] for f in OBS_FIELDS], dtype=np.float32)
+OBS_HIGH = np.array([_BOUNDS.get(f, (-CLIP_BOUND, CLIP_BOUND))[1] for f in OBS_FIELDS], dtype=np.float32)
+
+EWMA_WEIGHT = 0.2
+BPS = 1e4
+PRICE_SCALE = BPS / 100  # fraction of S_0 -> the "bps / 100" of price_move and last_fill
+TRANSIENT_SCALE = BPS / 10
+PARTICIPATION_SCALE = 0.1
+MIN_FEATURE_SIGMA = 1e-4
+
+
+def feature_sigma(problem: ExecutionProblem) -> float:
+    """The return unit of the volatility and momentum features (nominal sigma_step, or 1 bp)."""
+    return problem.sigma_step if problem.sigma_step > 0 else MIN_FEATURE_SIGMA
+
+
+def context_fields(problem: ExecutionProblem) -> dict[str, float]:
+    """The fields fixed for the whole episode (clipped like the others)."""
+    sigma_h_bps = problem.sigma_daily * np.sqrt(problem.horizon_s / SESSION_SECONDS) * BPS
+    values = {
+        "spread": 2.0 * problem.half_spread_bps / 10.0,
+        "size": problem.size_frac_adv * 10.0,
+        "sigma": sigma_h_bps / 100.0,
+        "risk_aversion": problem.risk_aversion * sigma_h_bps**2 / 100.0,
+    }
+    return {k: float(np.clip(v, OBS_LOW[OBS_INDEX[k]], OBS_HIGH[OBS_INDEX[k]])) for k, v in values.items()}
+
+
+def participation_scale(problem: ExecutionProblem) -> np.ndarray:
+    """Per step k: the factor turning executed shares into the participation field (0 at k=0)."""
+    k = np.arange(problem.n_steps + 1, dtype=float)
+    with np.errstate(divide="ignore"):
+        scale = SESSION_SECONDS / (problem.adv_shares * problem.tau_s * k) * PARTICIPATION_SCALE
+    scale[0] = 0.0
+    return scale
+
+
+def path_features_scalar(
+    unaffected: list[float], signal: list[float] | None, side: int, sigma: float
+) -> list[list[float]]:
+    """[volatility, imbalance, momentum] at each step of one episode, in Python floats.
+
+    The scalar env's copy of what ``VecMarket`` computes step by step, operation for
+    operation, so both give the same float32 observation (a test asserts it).
+    """
+    w = EWMA_WEIGHT
+    scale = side * w / sigma
+    inv_sqrt_w = 1.0 / math.sqrt(w)
+    vol_hi = float(OBS_HIGH[OBS_INDEX["volatility"]])
+    lo, hi = float(OBS_LOW[OBS_INDEX["momentum"]]), float(OBS_HIGH[OBS_INDEX["momentum"]])
+    imb_lo, imb_hi = float(OBS_LOW[OBS_INDEX["imbalance"]]), float(OBS_HIGH[OBS_INDEX["imbalance"]])
+    var_w, mom = w, 0.0
+    rows = []
+    for k in range(len(unaffected)):
+        if k > 0:
+            d = (unaffected[k] - unaffected[k - 1]) * scale
+            mom = mom * (1.0 - w) + d
+            var_w = var_w * (1.0 - w) + d * d
+        imb = 0.0 if signal is None else min(max(side * signal[k], imb_lo), imb_hi)
+        rows.append([min(math.sqrt(var_w) * inv_sqrt_w, vol_hi), imb, min(max(mom, lo), hi)])
+    return rows

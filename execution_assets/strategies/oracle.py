@@ -1,0 +1,98 @@
+"""The optimal-IS oracle: the best policy for the parametric model given its true parameters.
+
+It knows everything about the problem, the regime included, and observes the signal. It picks
+the exact solver for the model at hand:
+
+- no signal: the state evolves deterministically, so the optimal policy is a static schedule:
+  the exact QP for linear impact (``static_optimal``), SLSQP on the exact objective otherwise;
+- signal, linear impact: the LQ feedback law from the Riccati recursion (``lq_oracle``);
+- signal, power-law impact: numerical dynamic programming (``dp_oracle``).
+
+State. The oracle reads only the signal from the observation (``imbalance`` = side * I_k, std 1,
+see ``sim.observation``). The remaining order x and the transient state J are deterministic
+functions of its own trades, so it carries them itself in float64 (the observation is float32)
+and checks x against the observed ``remaining_frac``. With a switching regime (hidden Markov
+chain) there is no exact solver here: the oracle then plans for the starting regime held fixed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from execution_assets.sim.observation import OBS_INDEX
+from execution_assets.sim.problem import ExecutionProblem
+from execution_assets.strategies.base import Strategy, fractions_of_remaining
+from execution_assets.strategies.dp_oracle import DPSolution, solve_dp
+from execution_assets.strategies.lq_oracle import LQSolution, solve_lq
+from execution_assets.strategies.schedule_costs import transient_decay_per_step
+from execution_assets.strategies.signal_model import signal_model
+from execution_assets.strategies.static_optimal import optimal_static_schedule
+
+_REMAINING_CHECK_TOL = 1e-5  # float32 observation vs the float64 state
+
+
+def oracle_planning_problem(problem: ExecutionProblem) -> ExecutionProblem:
+    """The static-regime problem the oracle optimizes (the true one unless the regime switches)."""
+    return problem.with_(regime_switch_rate_per_s=0.0).regime_adjusted()
+
+
+class Oracle(Strategy):
+    name = "oracle"
+
+    def __init__(self, *, dp_inventory: int = 200, dp_transient: int = 21, dp_signal: int = 31) -> None:
+        self.dp_grid = dict(n_inventory=dp_inventory, n_transient=dp_transient, n_signal=dp_signal)
+        self.solver = "static"
+        self._plan: ExecutionProblem | None = None
+
+    def reset(self, problem: ExecutionProblem, n_episodes: int) -> None:
+        plan = oracle_planning_problem(problem)
+        linear = plan.impact.beta == 1.0 and plan.impact.delta == 1.0
+        if self._plan != plan:  # solving is the expensive part; reuse it across batches
+            self._lq: LQSolution | None = None
+            self._dp: DPSolution | None = None
+            self._fractions = np.ones(plan.n_steps)
+            if not signal_model(plan).active:
+                self.solver = "static"
+                self._fractions = fractions_of_remaining(optimal_static_schedule(plan))
+            elif linear:
+                self.solver = "riccati"
+                self._lq = solve_lq(plan)
+            else:
+                self.solver = "dp"
+                self._dp = solve_dp(plan, **self.dp_grid)
+            self._plan = plan
+        self._k = 0
+        self._x = np.ones(n_episodes)
+        self._j = np.zeros(n_episodes)
+        self._kappa_a = plan.impact.kappa * plan.size_frac_adv
+        self._decay = transient_decay_per_step(plan)
+
+    def act(self, obs: np.ndarray) -> np.ndarray:
+        plan = self._plan
+        if plan is None or self._k >= plan.n_steps:
+            raise RuntimeError("oracle: act called more than n_steps times since reset")
+        obs = np.asarray(obs)
+        if obs.shape[0] != self._x.size:
+            raise ValueError(f"oracle: expected {self._x.size} observations, got {obs.shape[0]}")
+        seen = obs[:, OBS_INDEX["remaining_frac"]].astype(float)
+        if np.max(np.abs(seen - self._x)) > _REMAINING_CHECK_TOL:
+            raise RuntimeError("oracle: observed remaining_frac differs from its own state; act once per step, in order")
+        k, x = self._k, self._x
+        if k == plan.n_steps - 1:
+            frac = np.ones_like(x)
+        elif self.solver == "static":
+            frac = np.full_like(x, self._fractions[k])
+        else:
+            signal = plan.side * obs[:, OBS_INDEX["imbalance"]].astype(float)
+            if self.solver == "riccati":
+                z = np.stack([x, self._j, signal, np.ones_like(x)], axis=1)
+                trade = self._lq.trade(k, z)
+            else:
+                trade = self._dp.trade(k, x, self._j, signal)
+            trade = np.clip(trade, 0.0, x)
+            frac = np.divide(trade, x, out=np.zeros_like(x), where=x > 0)
+        u = frac * x
+        self._j = self._decay * (self._j + self._kappa_a * u)
+        self._x = x - u
+        self._k += 1
+        return frac

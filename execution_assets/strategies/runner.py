@@ -1,0 +1,27 @@
+"""Run a ``Strategy`` on the vectorized market: one batch of episodes, common random numbers."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from execution_assets.sim.problem import ExecutionProblem
+from execution_assets.sim.vec_market import EpisodeSummary, VecMarket
+from execution_assets.strategies.base import Strategy
+
+
+def run_strategy(
+    strategy: Strategy,
+    problem: ExecutionProblem,
+    n_episodes: int,
+    seed: int | None,
+    *,
+    replay_mid: np.ndarray | None = None,
+) -> EpisodeSummary:
+    """``n_episodes`` of ``problem`` driven by ``strategy``; the same seed gives every strategy
+    the same price paths, so results of two strategies are paired episode by episode."""
+    market = VecMarket(problem, n_episodes, replay_mid=replay_mid)
+    market.reset(seed)
+    strategy.reset(problem, n_episodes)
+    while not market.done:
+        market.step_fraction(strategy.act(market.observe()))
+    return market.summary()
