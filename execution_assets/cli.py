@@ -64,6 +64,13 @@ def ingest_days(days: list[tuple[str, dt.date]], dagster_instance: dg.DagsterIns
             raise RuntimeError(f"ingest of {instrument} {date} failed (run {result.run_id})")
 
 
+def calibrate(instruments: list[str], dagster_instance: dg.DagsterInstance) -> None:
+    """Recalibrate daily volume, ADV, volume curve and impact parameters per instrument."""
+    job = _definitions().resolve_job_def("calibration_job")
+    for instrument in tqdm(instruments, desc="calibration", unit="instrument"):
+        job.execute_in_process(partition_key=instrument, instance=dagster_instance, run_config=QUIET_LOGS)
+
+
 def run_all(days_per_instrument: int) -> None:
     """Materialize the whole asset graph on the built-in synthetic market."""
     from execution_assets.market.instruments import DEFAULT_INSTRUMENTS
@@ -71,17 +78,20 @@ def run_all(days_per_instrument: int) -> None:
     dagster_instance = instance()
     dates = business_days(SYNTHETIC_START, days_per_instrument)
     ingest_days([(name, date) for name in DEFAULT_INSTRUMENTS for date in dates], dagster_instance)
+    calibrate(list(DEFAULT_INSTRUMENTS), dagster_instance)
 
 
 def ingest(paths: list[Path]) -> None:
-    """Link raw files (e.g. ../shared/data/lobster) into data/raw/ and ingest their days."""
+    """Link raw files (e.g. ../shared/data/lobster) into data/raw/, ingest and calibrate their days."""
     from execution_assets.market.landing import discover_landing_days, link_into_landing
 
     linked = set(link_into_landing(paths, raw_dir()))
     days = [key for key, day in discover_landing_days(raw_dir()).items() if linked & set(day.files)]
     if not days:
         raise SystemExit(f"no complete instrument-day found in {', '.join(map(str, paths))}")
-    ingest_days(sorted(days), instance())
+    dagster_instance = instance()
+    ingest_days(sorted(days), dagster_instance)
+    calibrate(sorted({instrument for instrument, _ in days}), dagster_instance)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,63 @@
+"""Average daily volume (ADV): the unit every size and trading rate is expressed in."""
+
+from __future__ import annotations
+
+import polars as pl
+
+ADV_WINDOW = 20
+
+ADV_COLUMNS = ("date", "adv_20d", "n_days", "source", "window_start", "observed_volume", "bars_volume")
+
+
+def rolling_adv(daily_volume: pl.DataFrame, bars: pl.DataFrame | None = None, window: int = ADV_WINDOW) -> pl.DataFrame:
+    """ADV on every session of ``daily_volume`` (columns ``date, volume``).
+
+    On date d: the mean of the ``window`` sessions ending at d (inclusive) when the traded
+    history has that many ("trades"); otherwise the same mean over the daily bars
+    (``date, volume`` in shares traded at the time) when they hold ``window`` sessions up to and
+    including d ("daily_bars"); otherwise the mean of the sessions there are ("trades_partial").
+    For a pre-trade ADV on date d, use the row of the session before d.
+    """
+    if window < 1:
+        raise ValueError(f"ADV window must be >= 1 session, got {window}")
+    traded = daily_volume.select("date", "volume").sort("date")
+    if traded["volume"].null_count() or (traded["volume"] <= 0).any():
+        raise ValueError("daily volume must be > 0 on every session (sessions without trades have no row)")
+    bar_volume = bars.select("date", "volume").sort("date") if bars is not None else None
+    rows = []
+    dates = traded["date"].to_list()
+    volumes = traded["volume"].to_list()
+    bar_dates = bar_volume["date"].to_list() if bar_volume is not None else []
+    bar_values = bar_volume["volume"].to_list() if bar_volume is not None else []
+    bars_on = dict(zip(bar_dates, bar_values))
+    for i, date in enumerate(dates):
+        history = volumes[max(0, i + 1 - window) : i + 1]
+        start = dates[max(0, i + 1 - window)]
+        source = "trades"
+        if len(history) < window and date in bars_on:
+            j = bar_dates.index(date)
+            if j + 1 >= window:
+                history, start, source = bar_values[j + 1 - window : j + 1], bar_dates[j + 1 - window], "daily_bars"
+        if source == "trades" and len(history) < window:
+            source = "trades_partial"
+        rows.append(
+            {
+                "date": date,
+                "adv_20d": sum(history) / len(history),
+                "n_days": len(history),
+                "source": source,
+                "window_start": start,
+                "observed_volume": volumes[i],
+                "bars_volume": bars_on.get(date),
+            }
+        )
+    schema = {
+        "date": pl.Date(),
+        "adv_20d": pl.Float64(),
+        "n_days": pl.Int32(),
+        "source": pl.String(),
+        "window_start": pl.Date(),
+        "observed_volume": pl.Float64(),
+        "bars_volume": pl.Float64(),
+    }
+    return pl.DataFrame(rows, schema=schema)

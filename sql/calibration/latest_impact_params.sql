@@ -1,0 +1,1 @@
+SELECT * FROM calibration.latest_impact_params WHERE instrument = $instrument

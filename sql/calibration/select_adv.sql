@@ -1,0 +1,3 @@
+SELECT * FROM calibration.adv
+WHERE instrument = $instrument
+ORDER BY date

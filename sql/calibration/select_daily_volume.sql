@@ -1,0 +1,3 @@
+SELECT * FROM calibration.daily_volume
+WHERE instrument = $instrument
+ORDER BY date
