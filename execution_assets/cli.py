@@ -110,3 +110,8 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main(sys.argv[1:])
+    # duckdb 2.0's nanobind bindings print pages of "leaked instance" noise during interpreter
+    # teardown after a long run; everything is written and closed by now, so skip the teardown.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
