@@ -1,11 +1,20 @@
 """Built-in synthetic instruments: a liquid large cap and an illiquid small cap.
 
-Magnitudes are chosen so that 20 simulated days identify every impact parameter (the market's
-flow explains 1-3% of return variance, enough for regressions on 468k seconds and small enough
-that realized volatility stays within ~1% of ``sigma_daily``).
+The default instruments have permanent and transient impact of a realistic size relative to
+temporary impact (permanent ~1.5-2 bps per 1% of ADV). That keeps the discrete execution problem
+well posed: with the Almgren-Chriss timing a child order does not pay its own permanent or
+transient impact, so when those dwarf the temporary impact (eta_tilde = eta - gamma tau / 2 < 0)
+the optimum degenerates into block trades. At this size, however, a few weeks of 1-second flow
+pin gamma and kappa down only loosely (the calibration reports wide intervals).
+
+``CALIBRATION_TEST_BEDS`` are the same markets with permanent and transient impact 10x larger:
+there the market's own flow explains 1-3% of return variance, so 20 simulated days identify every
+impact parameter; the calibration acceptance tests recover their truth.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 from execution_assets.impact import ImpactParams
 from execution_assets.market.synthetic.params import InstrumentSpec, MarketParams, UShape
@@ -13,7 +22,7 @@ from execution_assets.market.synthetic.params import InstrumentSpec, MarketParam
 SYNTH_LIQ = InstrumentSpec(
     "SYNTH_LIQ",
     MarketParams(
-        impact=ImpactParams(eta=2e-4, beta=0.6, gamma=0.15, delta=1.0, kappa=0.3, transient_decay_per_s=0.1),
+        impact=ImpactParams(eta=2e-4, beta=0.6, gamma=0.015, delta=1.0, kappa=0.03, transient_decay_per_s=0.1),
         sigma_daily=0.012,
         adv_shares=5_000_000.0,
         start_price=100.0,
@@ -33,7 +42,7 @@ SYNTH_LIQ = InstrumentSpec(
 SYNTH_ILQ = InstrumentSpec(
     "SYNTH_ILQ",
     MarketParams(
-        impact=ImpactParams(eta=4e-4, beta=0.5, gamma=0.1, delta=1.0, kappa=0.2, transient_decay_per_s=0.08),
+        impact=ImpactParams(eta=4e-4, beta=0.5, gamma=0.02, delta=1.0, kappa=0.03, transient_decay_per_s=0.08),
         sigma_daily=0.025,
         adv_shares=300_000.0,
         start_price=25.0,
@@ -51,6 +60,17 @@ SYNTH_ILQ = InstrumentSpec(
 )
 
 DEFAULT_INSTRUMENTS: dict[str, InstrumentSpec] = {spec.name: spec for spec in (SYNTH_LIQ, SYNTH_ILQ)}
+
+
+def _with_strong_impact(spec: InstrumentSpec, gamma: float, kappa: float) -> InstrumentSpec:
+    impact = dataclasses.replace(spec.params.impact, gamma=gamma, kappa=kappa)
+    return InstrumentSpec(f"{spec.name}_HI", dataclasses.replace(spec.params, impact=impact))
+
+
+CALIBRATION_TEST_BEDS: dict[str, InstrumentSpec] = {
+    spec.name: spec
+    for spec in (_with_strong_impact(SYNTH_LIQ, gamma=0.15, kappa=0.3), _with_strong_impact(SYNTH_ILQ, gamma=0.1, kappa=0.2))
+}
 
 
 def get_instrument(name: str) -> InstrumentSpec:

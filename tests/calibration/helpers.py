@@ -52,7 +52,8 @@ def simulated_warehouse(
     ensure_tables(con)
     days = business_days(n_days, start)
     for day in days:
-        simulated = simulate_market_day(spec, day, seed=synthetic_seed(spec.name, day))
+        # a test bed (NAME_HI) replays its base instrument's draws with stronger impact
+        simulated = simulate_market_day(spec, day, seed=synthetic_seed(spec.name.removesuffix("_HI"), day))
         insert_frame(con, "raw.l2_snapshots", simulated.snapshots)
         insert_frame(con, "raw.trades", simulated.trades)
     write_book_features(con, spec.name, days[0], days[-1])

@@ -8,7 +8,6 @@ import polars as pl
 import pytest
 
 from execution_assets import warehouse
-from execution_assets.calibration.store import latest_impact_params
 from execution_assets.defs.calibration.assets import BY_INSTRUMENT
 from execution_assets.defs.partitions import instrument_date_partitions, instrument_partitions, register_partitions
 from execution_assets.features import write_book_features
@@ -70,9 +69,9 @@ def test_calibration_job_writes_every_table(calibrated):
     assert row["as_of"] == DAYS[-1] and row["n_days"] == 3
     assert row["eta"] == pytest.approx(2e-4, rel=0.05)  # trade-level: precise even on 3 days
     assert row["sigma_daily"] == pytest.approx(0.012, rel=0.1)
-    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
-        impact, latest = latest_impact_params(con, INSTRUMENT)
-    assert impact.eta == row["eta"] and latest["as_of"] == DAYS[-1]
+    # realistic permanent impact (1.5 bps per 1% ADV) is only loosely identified by 3 sessions:
+    # the interval must say so by covering the truth
+    assert row["gamma_ci_low"] <= 0.015 <= row["gamma_ci_high"]
 
 
 def test_checks_pass_or_warn_with_reasons(calibrated):

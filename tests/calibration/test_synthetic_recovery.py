@@ -11,14 +11,14 @@ import numpy as np
 import pytest
 
 from execution_assets.calibration.truth import volume_curve_l1
-from execution_assets.market.instruments import DEFAULT_INSTRUMENTS
+from execution_assets.market.instruments import CALIBRATION_TEST_BEDS
 
 from tests.calibration.helpers import NO_TRANSIENT, SQUARE_ROOT, calibrate_all, simulated_warehouse
 
 N_DAYS = 15
 SETS = {
-    "liquid": DEFAULT_INSTRUMENTS["SYNTH_LIQ"],
-    "illiquid": DEFAULT_INSTRUMENTS["SYNTH_ILQ"],
+    "liquid": CALIBRATION_TEST_BEDS["SYNTH_LIQ_HI"],
+    "illiquid": CALIBRATION_TEST_BEDS["SYNTH_ILQ_HI"],
     "square_root": SQUARE_ROOT,
 }
 

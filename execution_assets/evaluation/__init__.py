@@ -1,0 +1,1 @@
+"""Evaluation protocol (DESIGN section 7): paired simulation, metrics, robustness and reports."""

@@ -1,0 +1,104 @@
+"""The headline tables: improvement vs TWAP per scenario family, with 95% CIs and the oracle ceiling.
+
+Run ``python -m execution_assets.evaluation.headline`` after the evaluation has been
+materialized; it reads ``evaluation.strategy_summary`` (read-only) and prints Markdown for the
+README. A family is an impact model x horizon; each cell is the mean improvement over the
+family's scenarios as % of TWAP's mean |IS| with its 95% CI (normal, from the per-scenario
+paired standard errors); the oracle column is the ceiling the model allows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from execution_assets.evaluation.paired import BASELINES, ORACLE
+from execution_assets.impact import SESSION_SECONDS
+from execution_assets.paths import warehouse_path
+from execution_assets.warehouse import run_sql_file
+
+Z95 = 1.959963984540054
+AGENTS = ("dqn", "ppo", "sac")
+LABELS = {
+    "vwap": "VWAP", "pov": "POV", "almgren_chriss": "AC", "obizhaeva_wang": "OW",
+    "dqn": "DQN", "ppo": "PPO", "sac": "SAC", ORACLE: "Oracle (ceiling)",
+}  # fmt: skip
+
+
+def horizon_label(seconds: float | None) -> str:
+    if seconds is None:
+        return "all"
+    return "1 day" if seconds >= SESSION_SECONDS else f"{seconds / 60:g} min"
+
+
+METRICS = {"is": "mean IS", "objective": "risk-adjusted cost, mean(IS + lambda risk)"}
+
+
+def _cell(row: dict, family_size: int, metric: str) -> str:
+    scale, improvement, se = row[f"{metric}_pct_scale"], row[f"{metric}_improvement_bps"], row[f"{metric}_se_bps"]
+    if scale is None:
+        return f"{improvement:+.2f} bp"
+    mid, half = improvement * scale, Z95 * se * scale
+    partial = "" if row["scenarios"] == family_size else f" ({row['scenarios']}/{family_size})"
+    return f"{mid:+.1f}% [{mid - half:+.1f}, {mid + half:+.1f}]{partial}"
+
+
+def headline_table(families: pl.DataFrame, metric: str = "is") -> str:
+    """Markdown: one row per family, one column per strategy present (TWAP is the reference).
+
+    ``metric`` "is" compares mean IS (DESIGN section 7); "objective" the risk-adjusted cost the
+    strategies and the oracle minimize, on which the oracle is a true ceiling.
+    """
+    if metric not in METRICS:
+        raise ValueError(f"metric must be one of {tuple(METRICS)}, got {metric!r}")
+    present = set(families["strategy"])
+    columns = [s for s in (*BASELINES[1:], *AGENTS, ORACLE) if s in present]
+    twap_label = "TWAP IS (bps)" if metric == "is" else "TWAP cost (bps)"
+    lines = [
+        f"| family | scenarios | {twap_label} | " + " | ".join(LABELS[s] for s in columns) + " |",
+        "|---|---:|---:|" + "---:|" * len(columns),
+    ]
+    for (model, horizon), group in families.group_by("impact_model", "horizon_s", maintain_order=True):
+        by_strategy = {r["strategy"]: r for r in group.iter_rows(named=True)}
+        twap = by_strategy.get("twap")
+        if twap is None:
+            continue
+        cells = [_cell(by_strategy[s], twap["scenarios"], metric) if s in by_strategy else "n/a" for s in columns]
+        family = f"{model}, {horizon_label(horizon)}" if model != "all" else "**all scenarios**"
+        twap_cost = twap["twap_is_bps"] if metric == "is" else twap["twap_objective_bps"]
+        lines.append(f"| {family} | {twap['scenarios']} | {twap_cost:.2f} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="execution_assets.evaluation.headline", description=__doc__)
+    parser.add_argument("--metric", choices=(*METRICS, "both"), default="both", help="mean IS, risk-adjusted cost, or both (default)")
+    parser.add_argument("--warehouse", type=Path, default=None, help="DuckDB file (default: the project's warehouse)")
+    args = parser.parse_args(argv)
+    path = args.warehouse or warehouse_path()
+    if not path.exists():
+        raise SystemExit(f"no warehouse at {path}: run `make run` first")
+    with duckdb.connect(str(path), read_only=True) as con:
+        families = run_sql_file(con, "evaluation/headline", {})
+    if families.is_empty():
+        raise SystemExit(f"{path}: evaluation.strategy_summary is empty: materialize strategy_summary first")
+    metrics = tuple(METRICS) if args.metric == "both" else (args.metric,)
+    for metric in metrics:
+        if len(metrics) > 1:
+            print(f"\n**Improvement vs TWAP on {METRICS[metric]}**\n")
+        print(headline_table(families, metric))
+    print(
+        "\nImprovement vs TWAP as % of TWAP's mean |cost| (positive = cheaper), mean over the family's test "
+        "scenarios, 95% CI from the paired per-scenario standard errors; (k/n): the strategy could plan only "
+        "k of the n scenarios. With risk aversion the strategies and the oracle minimize the risk-adjusted "
+        "cost, so the oracle bounds that table, not the mean-IS one. "
+        f"Produced by `python -m execution_assets.evaluation.headline --metric {args.metric}`."
+    )
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
