@@ -71,7 +71,27 @@ def calibrate(instruments: list[str], dagster_instance: dg.DagsterInstance) -> N
         job.execute_in_process(partition_key=instrument, instance=dagster_instance, run_config=QUIET_LOGS)
 
 
-def run_all(days_per_instrument: int) -> None:
+def train_agents(dagster_instance: dg.DagsterInstance, profile: str) -> None:
+    """Train DQN, PPO and SAC (one trained_agent partition each) with the given budget profile."""
+    job = _definitions().resolve_job_def("retrain_job")
+    for algo in ("dqn", "ppo", "sac"):
+        job.execute_in_process(
+            partition_key=algo,
+            instance=dagster_instance,
+            run_config={**QUIET_LOGS, "ops": {"trained_agent": {"config": {"profile": profile}}}},
+        )
+
+
+def evaluate(dagster_instance: dg.DagsterInstance, n_episodes: int) -> None:
+    """Scenario grid, paired evaluation of every strategy and agent, robustness, reports."""
+    episodes = {"config": {"n_episodes": n_episodes}}
+    _definitions().resolve_job_def("evaluation_reports_job").execute_in_process(
+        instance=dagster_instance,
+        run_config={**QUIET_LOGS, "ops": {"episode_results": episodes, "robustness_results": episodes}},
+    )
+
+
+def run_all(days_per_instrument: int, profile: str, n_episodes: int) -> None:
     """Materialize the whole asset graph on the built-in synthetic market."""
     from execution_assets.market.instruments import DEFAULT_INSTRUMENTS
 
@@ -79,6 +99,8 @@ def run_all(days_per_instrument: int) -> None:
     dates = business_days(SYNTHETIC_START, days_per_instrument)
     ingest_days([(name, date) for name in DEFAULT_INSTRUMENTS for date in dates], dagster_instance)
     calibrate(list(DEFAULT_INSTRUMENTS), dagster_instance)
+    train_agents(dagster_instance, profile)
+    evaluate(dagster_instance, n_episodes)
 
 
 def ingest(paths: list[Path]) -> None:
@@ -99,11 +121,13 @@ def main(argv: list[str] | None = None) -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="materialize every asset on the built-in synthetic market")
     run.add_argument("--days", type=int, default=5, help="synthetic days per instrument (default 5)")
+    run.add_argument("--profile", default="quick", help="training budget: quick (default), standard or full")
+    run.add_argument("--episodes", type=int, default=1000, help="evaluation paths per scenario (default 1000)")
     ingest_parser = commands.add_parser("ingest", help="ingest raw files or folders (LOBSTER, parquet, CSV)")
     ingest_parser.add_argument("paths", nargs="+", type=Path)
     args = parser.parse_args(argv)
     if args.command == "run":
-        run_all(args.days)
+        run_all(args.days, args.profile, args.episodes)
     else:
         ingest(args.paths)
 

@@ -12,6 +12,13 @@ x and the constraints 0 <= u <= x hold exactly. J (only when kappa > 0) and I (o
 signal) are interpolated linearly on grids; the expectation over I' uses Gauss-Hermite
 quadrature. The result converges to the exact optimum as the grids are refined (tested against
 the Riccati solution for linear impact).
+
+Speed. The stage cost is the fixed part (spread, impact, drift, risk) of moving between two
+inventory grid points, computed once per problem as an (nx, nx) table, plus terms linear in J
+and I. Backward induction loops over the trade size d = a - b in grid steps: for one d, every
+inventory x_a moves to x_{a-d}, the next J and its interpolation weights depend on (d, J) only,
+and the candidates for all (x, J, I) are slices of the continuation at nj rows of J', so each
+step is a few numpy calls per d. The policy reads the same table for states on the x grid.
 """
 
 from __future__ import annotations
@@ -27,7 +34,9 @@ from execution_assets.strategies.signal_model import SignalModel, signal_model
 
 _GH_NODES = 21
 _SIGNAL_RANGE_STD = 4.0
-_TRADE_CHUNK = 1024  # episodes per vectorized policy evaluation (bounds memory)
+_TRADE_CHUNK = 512  # episodes per vectorized policy evaluation (bounds memory)
+_GRID_TOL = 1e-12  # inventory this close to a grid point is on it (trades then use the cost table)
+_BLOCK_ELEMENTS = 40_000  # candidates per numpy call in the Bellman minimum (keeps them in cache)
 
 
 def _interp_weights(grid: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -47,22 +56,29 @@ class DPSolution:
     x_grid: np.ndarray
     j_grid: np.ndarray
     i_grid: np.ndarray
-    continuation: np.ndarray  # (n_steps, ni, nx, nj): E[V_{k+1}(x', J', I') | I] at (I, x', J')
+    # (n_steps, ni, nx, nj) at (I, x', J'): E[V_{k+1}(x', J', I') | I] + BPS x' side c_I I, the
+    # continuation value plus the signal's drift paid on x' (linear in I, so interpolating it is exact)
+    continuation: np.ndarray
     value0: np.ndarray  # (nx, nj, ni): V_0
+    grid_cost: np.ndarray  # (nx, nx): fixed_cost from x_grid[a] to x_grid[b]; inf for b > a
 
-    def stage_cost(self, x: np.ndarray, u: np.ndarray, j: np.ndarray, i: np.ndarray) -> np.ndarray:
-        """Stage cost (bps) of trading u from state (x, J, I); arrays broadcast."""
+    def fixed_cost(self, x: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Stage cost (bps) of trading u from x without its J and signal terms; arrays broadcast."""
         p = self.problem
         shares = u * p.total_shares
         temp = temporary_impact(participation(shares, p.tau_s, p.adv_shares), p.impact)
         perm = permanent_impact(shares / p.adv_shares, p.impact)
         x_next = x - u
-        mu_step = p.drift_per_day * p.tau_s / SESSION_SECONDS
+        mu_step = p.side * p.drift_per_day * p.tau_s / SESSION_SECONDS
         hs = p.half_spread_bps / BPS
-        exo = p.side * (mu_step + self.signal.drift_per_unit * i)
-        return BPS * (u * (hs + temp + j) + x_next * (perm + exo)) + p.risk_aversion * BPS**2 * (
+        return BPS * (u * (hs + temp) + x_next * (perm + mu_step)) + p.risk_aversion * BPS**2 * (
             p.sigma_step**2 * x_next**2
         )
+
+    def stage_cost(self, x: np.ndarray, u: np.ndarray, j: np.ndarray, i: np.ndarray) -> np.ndarray:
+        """Stage cost (bps) of trading u from state (x, J, I); arrays broadcast."""
+        exo = self.problem.side * self.signal.drift_per_unit * i
+        return self.fixed_cost(x, u) + BPS * (u * j + (x - u) * exo)
 
     def next_transient(self, j: np.ndarray, u: np.ndarray) -> np.ndarray:
         p = self.problem
@@ -79,35 +95,48 @@ class DPSolution:
             out[sl] = self._trade_chunk(k, x[sl], j[sl], i[sl])
         return out
 
+    def _fixed_rows(self, x: np.ndarray, n_cand: int) -> np.ndarray:
+        """fixed_cost to the first n_cand grid inventories (inf where infeasible), per state."""
+        nx = self.x_grid.size
+        a = np.clip(np.rint(x * (nx - 1)).astype(np.int64), 0, nx - 1)
+        rows = self.grid_cost[a, :n_cand]  # exact for x on the grid
+        off = np.flatnonzero(np.abs(x - self.x_grid[a]) > _GRID_TOL)
+        if off.size:
+            u = x[off, None] - self.x_grid[None, :n_cand]
+            rows[off] = np.where(u >= -_GRID_TOL, self.fixed_cost(x[off, None], np.maximum(u, 0.0)), np.inf)
+        return rows
+
     def _trade_chunk(self, k: int, x: np.ndarray, j: np.ndarray, i: np.ndarray) -> np.ndarray:
-        u = x[:, None] - self.x_grid[None, :]  # to every grid inventory x'
-        feasible = u >= -1e-12
-        u = np.maximum(u, 0.0)
         ni, nx, nj = self.continuation.shape[1:]
-        flat = self.continuation[k].ravel()  # (ni, nx, nj), C order
-        base = np.arange(nx)[None, :] * nj + np.zeros((x.size, 1), dtype=np.int64)
-        if ni == 1:
-            i_w = np.zeros((x.size, 1))
-        else:
-            il, iw = _interp_weights(self.i_grid, i)
-            base += (il * nx * nj)[:, None]
-            i_w = iw[:, None]
+        # candidates: grid inventories x' <= max(x) (the others are infeasible for every state)
+        n_cand = max(1, int(np.searchsorted(self.x_grid, x.max() + _GRID_TOL, side="right")))
+        total = self._fixed_rows(x, n_cand)
+        if self.signal.active:  # the table holds the signal term at I clamped to its grid: add the rest
+            beyond = np.flatnonzero((i < self.i_grid[0]) | (i > self.i_grid[-1]))
+            excess = i[beyond] - np.clip(i[beyond], self.i_grid[0], self.i_grid[-1])
+            drift = BPS * self.problem.side * self.signal.drift_per_unit * excess
+            total[beyond] += drift[:, None] * self.x_grid[None, :n_cand]
+        u = np.maximum(x[:, None] - self.x_grid[None, :n_cand], 0.0) if nj > 1 or j.any() else None
+        if u is not None:  # the J term (J is 0 without transient impact)
+            total += u * (BPS * j)[:, None]
+        il, iw = _interp_weights(self.i_grid, i)
         if nj == 1:
-            j_w = np.zeros_like(u)
-        else:
+            rows = self.continuation[k, :, :n_cand, 0]  # (ni, n_cand)
+            future = rows[il]
+            if ni > 1:
+                future += iw[:, None] * (rows[il + 1] - future)
+        else:  # linear in J' at the two I rows, then in I
+            flat = self.continuation[k].ravel()  # (ni, nx, nj), C order
             jl, j_w = _interp_weights(self.j_grid, self.next_transient(j[:, None], u))
-            base += jl
-
-        def at_i(offset: np.ndarray) -> np.ndarray:  # linear in J at the I row ``offset``
-            low = flat[offset]
-            return low if nj == 1 else low + j_w * (flat[offset + 1] - low)
-
-        future = at_i(base)
-        if ni > 1:
-            future = future + i_w * (at_i(base + nx * nj) - future)
-        total = self.stage_cost(x[:, None], u, j[:, None], i[:, None]) + future
-        total = np.where(feasible, total, np.inf)
-        return u[np.arange(x.size), np.argmin(total, axis=1)]
+            base = jl + np.arange(n_cand)[None, :] * nj + (il * nx * nj)[:, None]
+            low = flat[base]
+            future = low + j_w * (flat[base + 1] - low)
+            if ni > 1:
+                base += nx * nj
+                low = flat[base]
+                future += iw[:, None] * (low + j_w * (flat[base + 1] - low) - future)
+        total += future
+        return np.maximum(x - self.x_grid[np.argmin(total, axis=1)], 0.0)
 
     def initial_value(self) -> float:
         """V_0 at x = 1, J = 0, averaged over the signal's stationary law."""
@@ -146,34 +175,54 @@ def solve_dp(
     j_grid = np.linspace(0.0, kappa_a, n_transient) if kappa_a > 0 else np.zeros(1)
     half = _SIGNAL_RANGE_STD * sig.stationary_std
     i_grid = np.linspace(-half, half, n_signal) if sig.active else np.zeros(1)
-    n = problem.n_steps
+    n, nx, nj, ni = problem.n_steps, x_grid.size, j_grid.size, i_grid.size
     sol = DPSolution(
         problem=problem,
         signal=sig,
         x_grid=x_grid,
         j_grid=j_grid,
         i_grid=i_grid,
-        continuation=np.zeros((n, i_grid.size, x_grid.size, j_grid.size)),
-        value0=np.zeros((x_grid.size, j_grid.size, i_grid.size)),
+        continuation=np.zeros((n, ni, nx, nj)),
+        value0=np.zeros((nx, nj, ni)),
+        grid_cost=np.zeros((nx, nx)),
     )
+    trade = x_grid[:, None] - x_grid[None, :]  # from x_a (rows) to x_b (columns)
+    sol.grid_cost[...] = np.where(trade >= 0, sol.fixed_cost(x_grid[:, None], np.maximum(trade, 0.0)), np.inf)
+    # per trade size d (grid steps): fixed cost + J term, (nj, nx - d) over J and the target x_b = x_{a-d}
+    stage = [sol.grid_cost.diagonal(-d)[None, :] + BPS * x_grid[d] * j_grid[:, None] for d in range(nx)]
+    jl, jw = _interp_weights(j_grid, sol.next_transient(j_grid[None, :], x_grid[:, None]))  # (nx: d, nj)
+    signal_cost = BPS * x_grid[:, None] * (problem.side * sig.drift_per_unit * i_grid)[None, :]  # (nx: b, ni)
     T = _signal_transition(sig, i_grid)
-    xs, js, is_ = np.meshgrid(x_grid, j_grid, i_grid, indexing="ij")
-    value = sol.stage_cost(xs, xs, js, is_)  # last step: trade everything
-    j_col, i_row = j_grid[None, :, None], i_grid[None, None, :]
+    # value and continuation as (nj, nx, ni): for one (d, J) the candidates are a slice over (x', I)
+    x_col = x_grid[None, :, None]
+    value = sol.stage_cost(x_col, x_col, j_grid[:, None, None], i_grid[None, None, :])  # last step: trade all
     for k in range(n - 2, -1, -1):
-        cont = value @ T.T  # (nx, nj, ni): expectation over I' given I
-        sol.continuation[k] = cont.transpose(2, 0, 1)
-        new = np.empty_like(value)
-        for a, x in enumerate(x_grid):
-            u = x - x_grid[: a + 1]  # trades to every x' <= x
-            if j_grid.size == 1:
-                future = cont[: a + 1]
-            else:
-                jl, jw = _interp_weights(j_grid, sol.next_transient(j_grid[None, :], u[:, None]))
-                rows = np.arange(a + 1)[:, None]
-                low, high = cont[rows, jl], cont[rows, np.minimum(jl + 1, j_grid.size - 1)]
-                future = low + jw[:, :, None] * (high - low)
-            new[a] = np.min(sol.stage_cost(x, u[:, None, None], j_col, i_row) + future, axis=0)
-        value = new
-    sol.value0[...] = value
+        ahead = value @ T.T + signal_cost  # expectation over I' given I, plus the signal's drift on x'
+        sol.continuation[k] = ahead.transpose(2, 1, 0)
+        value = _bellman_min(ahead, stage, jl, jw)
+    sol.value0[...] = value.transpose(1, 0, 2)
     return sol
+
+
+def _bellman_min(ahead: np.ndarray, stage: list[np.ndarray], jl: np.ndarray, jw: np.ndarray) -> np.ndarray:
+    """min over trades of stage cost + ``ahead`` at (x', J'), for every (J, x, I) on the grids.
+
+    Loops over the trade size d and, for cache locality, over blocks of J grid points.
+    """
+    nj, nx, ni = ahead.shape
+    slope = np.diff(ahead, axis=0)  # J' is interpolated linearly between grid points jl and jl + 1
+    new = np.full_like(ahead, np.inf)
+    block = max(1, _BLOCK_ELEMENTS // (nx * ni))
+    for g0 in range(0, nj, block):
+        js = slice(g0, g0 + block)
+        for d in range(nx):
+            m = nx - d
+            if nj == 1:
+                total = ahead[:, :m] + stage[d][:, :, None]
+            else:
+                lo = jl[d, js]
+                total = ahead[lo, :m]
+                total += jw[d, js][:, None, None] * slope[lo, :m]
+                total += stage[d][js, :, None]
+            np.minimum(new[js, d:], total, out=new[js, d:])
+    return new
