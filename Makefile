@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 export DAGSTER_HOME ?= $(abspath .dagster_home)
 
-.PHONY: run test test-fast ui install ingest-goog bench clean
+.PHONY: run test test-fast ui install ingest-goog bench clean chromium
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,8 +29,19 @@ run: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 ingest-goog: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	$(PY) -m execution_assets.cli ingest ../shared/data/lobster
 
-test: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
+test: $(STAMP) $(DAGSTER_HOME)/dagster.yaml chromium
 	$(PY) -m pytest -q
+
+## headless Chromium + chromedriver for the browser test (tests/e2e), from Debian; skipped when present
+chromium:
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null) \
+		|| echo "chromium could not be installed: the browser test will be skipped"; \
+	elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then \
+		(sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null) \
+		|| echo "chromium could not be installed: the browser test will be skipped"; \
+	else echo "chromium missing and apt-get needs root: the browser test will be skipped"; fi
 
 ## the Dagster UI on http://127.0.0.1:3000 with persistent run history in DAGSTER_HOME
 ui: $(STAMP) $(DAGSTER_HOME)/dagster.yaml

@@ -162,17 +162,23 @@ def regime_counter(problem: ExecutionProblem, words: np.ndarray, out: np.ndarray
     counter gains 2 if w_k < t2 (u < p/2), 1 if t2 <= w_k < t1, else 0. Integer comparisons
     and a small-integer running sum keep this cheap; lookups go through counter-indexed tables.
     """
+    count = _switch_counts(problem, words)
+    out = np.empty(count.shape, dtype=np.intp) if out is None else out
+    np.copyto(out, count)
+    return out
+
+
+def _switch_counts(problem: ExecutionProblem, words: np.ndarray) -> np.ndarray:
+    """``regime_counter`` as small integers (int16 below 16,000 steps)."""
     n_steps, n = words.shape[0] + 1, words.shape[1]
     first, half = (np.uint32(t) for t in switch_thresholds(problem))
-    out = np.empty((n_steps, n), dtype=np.intp) if out is None else out
     shift = np.less(words, first).view(np.int8)
     np.add(shift, np.less(words, half).view(np.int8), out=shift)
     count = np.empty((n_steps, n), dtype=np.int16 if n_steps < 16_000 else np.int32)
     count[0] = REGIMES.index(problem.regime)
     for k in range(n_steps - 1):
         np.add(count[k], shift[k], out=count[k + 1])
-    np.copyto(out, count)
-    return out
+    return count
 
 
 def regime_tables(problem: ExecutionProblem) -> tuple[np.ndarray, np.ndarray]:
@@ -183,18 +189,18 @@ def regime_tables(problem: ExecutionProblem) -> tuple[np.ndarray, np.ndarray]:
     return vol, drift
 
 
-def parametric_path(
-    problem: ExecutionProblem,
-    shocks: Shocks,
-    *,
-    out: MarketPath | None = None,
-    scratch: np.ndarray | None = None,
-) -> MarketPath:
+# elements per block of rows in ``parametric_path``: a block's arrays stay in the core's cache
+_BLOCK_ELEMENTS = 32_768
+
+
+def parametric_path(problem: ExecutionProblem, shocks: Shocks, *, out: MarketPath | None = None) -> MarketPath:
     """The unaffected path of the parametric market (see ``ExecutionProblem`` for the dynamics).
 
     Returns R_k = vol(r_k) z_k + drift(r_k) + c_alpha I_k and U = partial sums of R, with the
     signal's AR(1) I_{k+1} = sqrt(1 - phi^2) e_{k+1} + phi I_k. ``out`` (a ``MarketPath`` of the
-    same shapes) is overwritten in place; ``scratch`` is an optional (N, n) float64 work array.
+    same shapes) is overwritten in place. Works through blocks of rows (about 32k elements) so
+    that each block's terms are still in cache when the next operation reads them; every element
+    sees the same operations in the same order whatever the block size.
     """
     z = shocks.price
     if z is None:
@@ -209,47 +215,56 @@ def parametric_path(
         raise ValueError("parametric_path: the problem has a signal but shocks.signal was not drawn")
     vol_table, drift_table = regime_tables(problem)
     u = np.empty((N + 1, n)) if out is None else out.unaffected
-    work = np.empty((N, n)) if scratch is None else scratch
-    ret = u[1:]  # R_k, summed in place below
+    rows = max(1, min(N, _BLOCK_ELEMENTS // n))
+    work = np.empty((rows, n))
     if switching:
-        # the counters live in the regime buffer until the last line of this branch turns them into c % 3
-        regime = np.empty((N, n), dtype=np.intp) if out is None or out.regime is None else out.regime
-        counter = regime_counter(problem, shocks.regime, regime)
+        count = _switch_counts(problem, shocks.regime)
+        counter = np.empty((rows, n), dtype=np.intp)
         n_table = 2 * N + len(REGIMES)  # counters never exceed 2 (N - 1) + 2
         vol_by_counter = np.resize(vol_table, n_table)
+        drift_by_counter = np.resize(drift_table, n_table) if np.any(drift_table != 0) else None
+        regime_by_counter = (np.arange(n_table) % len(REGIMES)).astype(np.int8)  # c % 3 (integer % is slow)
+        regime = np.empty((N, n), dtype=np.int8) if out is None or out.regime is None else out.regime
         step_var = np.empty((N, n)) if out is None or out.step_var.shape != (N, n) else out.step_var
-        np.take(vol_by_counter, counter, out=ret, mode="clip")
-        np.multiply(ret, ret, out=step_var)
-        np.multiply(ret, z, out=ret, dtype=float)
-        if np.any(drift_table != 0):
-            np.take(np.resize(drift_table, n_table), counter, out=work, mode="clip")
-            ret += work
-        np.take(np.arange(n_table) % len(REGIMES), counter, out=regime, mode="clip")  # c % 3 (integer % is slow)
     else:
         r0 = REGIMES.index(problem.regime)
-        regime = np.broadcast_to(np.intp(r0), (N, n))
+        regime = np.broadcast_to(np.int8(r0), (N, n))
         vol, drift = float(vol_table[r0]), float(drift_table[r0])
         step_var = np.full((N, 1), vol * vol)
-        np.multiply(z, vol, out=ret, dtype=float)
-        if drift != 0.0:
-            ret += drift
     signal = None
     if problem.has_signal:
         signal = np.empty((N + 1, n)) if out is None or out.signal is None else out.signal
-        phi = problem.signal_phi
-        np.multiply(shocks.signal, float(np.sqrt(1.0 - phi * phi)), out=signal, dtype=float)
+        phi, c_alpha = problem.signal_phi, problem.signal_drift_per_unit
+        innovation = float(np.sqrt(1.0 - phi * phi))
         signal[0] = shocks.signal[0]
-        row = work[0]
-        for k in range(N):
-            np.multiply(signal[k], phi, out=row)
-            signal[k + 1] += row
-        c_alpha = problem.signal_drift_per_unit
-        if c_alpha != 0.0:
-            np.multiply(signal[:-1], c_alpha, out=work)
-            ret += work
     u[0] = 0.0
-    for k in range(N):
-        u[k + 1] += u[k]
+    for k0 in range(0, N, rows):
+        k1 = min(N, k0 + rows)
+        ret, tmp = u[k0 + 1 : k1 + 1], work[: k1 - k0]  # R_k for k in [k0, k1), summed in place below
+        if switching:
+            c = counter[: k1 - k0]
+            np.copyto(c, count[k0:k1])
+            np.take(vol_by_counter, c, out=ret, mode="clip")
+            np.multiply(ret, ret, out=step_var[k0:k1])
+            np.multiply(ret, z[k0:k1], out=ret, dtype=float)
+            if drift_by_counter is not None:
+                np.take(drift_by_counter, c, out=tmp, mode="clip")
+                ret += tmp
+            np.take(regime_by_counter, c, out=regime[k0:k1], mode="clip")
+        else:
+            np.multiply(z[k0:k1], vol, out=ret, dtype=float)
+            if drift != 0.0:
+                ret += drift
+        if signal is not None:
+            np.multiply(shocks.signal[k0 + 1 : k1 + 1], innovation, out=signal[k0 + 1 : k1 + 1], dtype=float)
+            for k in range(k0, k1):
+                np.multiply(signal[k], phi, out=tmp[0])
+                signal[k + 1] += tmp[0]
+            if c_alpha != 0.0:
+                np.multiply(signal[k0:k1], c_alpha, out=tmp)
+                ret += tmp
+        for k in range(k0, k1):
+            u[k + 1] += u[k]
     if out is not None:
         arrival = out.arrival_price
         arrival.fill(problem.arrival_price)
@@ -307,11 +322,10 @@ def draw_path(
     *,
     shocks_out: Shocks | None = None,
     out: MarketPath | None = None,
-    scratch: np.ndarray | None = None,
 ) -> MarketPath:
     """Draw the unaffected path of ``n_episodes`` episodes of ``problem`` (replayed if ``replay_mid``).
 
-    ``shocks_out`` / ``out`` / ``scratch`` are reused buffers (``VecMarket`` passes its own).
+    ``shocks_out`` / ``out`` are reused buffers (``VecMarket`` passes its own).
     """
     if replay_mid is not None:
         shocks = draw_shocks(problem.n_steps, n_episodes, seed, price=False, start=True)
@@ -324,4 +338,4 @@ def draw_path(
         regime=problem.regime_switch_rate_per_s > 0,
         out=shocks_out,
     )
-    return parametric_path(problem, shocks, out=out, scratch=scratch)
+    return parametric_path(problem, shocks, out=out)

@@ -117,24 +117,31 @@ class VecMarket:
         self.transient = np.zeros(n)  # J_k >= 0, same units
         self._mid = np.empty(n)  # M_k: side-signed pre-trade mid, side U_k + Perm_k + J_k
         self.invalid_actions = np.empty(n, dtype=np.int64)
-        # history, path buffers and scratch (reused by every reset)
+        # history and path buffers (reused by every reset)
         self._shares = np.empty((N, n))
         self._fills = np.empty((N, n))
         self._costs = np.empty((N, n))
         self._risk = np.zeros((N, n))
         self._mtm = np.empty((N, n)) if mark_to_market else None
-        self._path_scratch = np.empty((N, n))
         self._shock_buf: Shocks | None = None
         self._path_buf: MarketPath | None = None
         self._tmp = np.empty(n)
         self._tmp2 = np.empty(n)
-        self._obs_t = np.zeros((N_OBS, n))  # float64 observation block, one row per field
+        # observation: the fields before _N_BLOCK in a float64 block (one row per field, cast once
+        # per call); the ones after it in a float32 block (constants, and twap_fraction per call)
+        self._obs_t = np.zeros((_N_BLOCK, n))
+        self._obs_tail = np.zeros((N_OBS - _N_BLOCK, n), dtype=np.float32)
         for name, value in context_fields(problem).items():
-            self._obs_t[OBS_INDEX[name]] = value
-        # EWMA feature state: momentum (kept in its observation row) and w * variance of the
-        # side-signed unaffected returns
-        self._mom = self._obs_t[_MOMENTUM]
-        self._var_w = np.empty(n)
+            i = OBS_INDEX[name]
+            if i < _N_BLOCK:
+                self._obs_t[i] = value
+            else:
+                self._obs_tail[i - _N_BLOCK] = value
+        # EWMA feature state, stacked: momentum and w * variance of the side-signed unaffected
+        # returns, and the step's increments (d, d^2)
+        self._ewma = np.empty((2, n))
+        self._mom, self._var_w = self._ewma
+        self._ewma_step = np.empty((2, n))
         self._ret_scale = self.side * EWMA_WEIGHT / feature_sigma(problem)
 
     # ------------------------------------------------------------------ reset
@@ -151,7 +158,6 @@ class VecMarket:
                 self.replay_mid,
                 shocks_out=self._shock_buf,
                 out=self._path_buf,
-                scratch=self._path_scratch,
             )
             if self.replay_mid is None and self._path_buf is None:
                 self._path_buf = path
@@ -206,7 +212,7 @@ class VecMarket:
 
     def _count_nan(self, a: np.ndarray) -> None:
         """Count NaN actions (one reduction in the common all-finite case)."""
-        if not math.isfinite(a.sum()):
+        if not math.isfinite(np.add.reduce(a, axis=None)):
             self.invalid_actions += np.isnan(a)
 
     def _advance(self, q: np.ndarray) -> StepResult:
@@ -259,14 +265,13 @@ class VecMarket:
             risk *= self.path.step_var[k]
             risk *= self._risk_scale
         # features: d = side * w * z_k; mom <- (1 - w) mom + d; w var <- (1 - w) w var + d^2
-        d, w = self._tmp, EWMA_WEIGHT
+        step = self._ewma_step
+        d = step[0]
         np.subtract(u_next, self._u[k], out=d)
         d *= self._ret_scale
-        self._mom *= 1.0 - w
-        self._mom += d
-        d *= d
-        self._var_w *= 1.0 - w
-        self._var_w += d
+        np.multiply(d, d, out=step[1])
+        self._ewma *= 1.0 - EWMA_WEIGHT
+        self._ewma += step
         self.k = k + 1
         return StepResult(k, q, fill, cost, risk, mtm, self.k == self.n_steps)
 
@@ -317,11 +322,12 @@ class VecMarket:
     def observe(self) -> np.ndarray:
         """The (n, N_OBS) float32 observation at the current step, fields in ``OBS_FIELDS``.
 
-        A fresh array each call: computed in a float64 (N_OBS, n) block, cast once, clipped,
-        returned as its transpose (Fortran-ordered; any (n, N_OBS) consumer reads it as usual).
+        A fresh array each call: the step's fields computed in a float64 block and cast once, the
+        problem's constants filled in float32 (the same values a cast gives), clipped, returned as
+        its transpose (Fortran-ordered; any (n, N_OBS) consumer reads it as usual).
         """
         k, N = self.k, self.n_steps
-        o, tmp = self._obs_t, self._tmp
+        o = self._obs_t
         np.multiply(self.remaining, self._inv_x, out=o[_REMAINING])
         o[_TIME] = k / N
         np.sqrt(self._var_w, out=o[_VOL])
@@ -332,19 +338,23 @@ class VecMarket:
                 np.copyto(o[_IMBALANCE], signal[k])
             else:
                 np.negative(signal[k], out=o[_IMBALANCE])
+        np.copyto(o[_MOMENTUM], self._mom)
         if self._has_transient:
             np.multiply(self.transient, TRANSIENT_SCALE, out=o[_TRANSIENT])
         np.multiply(self._mid, PRICE_SCALE, out=o[_PRICE])
-        np.subtract(self.total_shares, self.remaining, out=tmp)
-        np.multiply(tmp, self._part_scale[k], out=o[_PARTICIPATION])
+        executed = self._tmp
+        np.subtract(self.total_shares, self.remaining, out=executed)
+        np.multiply(executed, self._part_scale[k], out=o[_PARTICIPATION])
         if k > 0:
             np.multiply(self._fills[k - 1], PRICE_SCALE, out=o[_LAST_FILL])
         else:
             o[_LAST_FILL] = 0.0
-        o[_TWAP] = 1.0 / (N - k) if k < N else 0.0
-        out = o.astype(np.float32)
+        out = np.empty((N_OBS, self.n_episodes), dtype=np.float32)
+        np.copyto(out[:_N_BLOCK], o)
+        np.copyto(out[_N_BLOCK:], self._obs_tail)
+        out[_TWAP].fill(1.0 / (N - k) if k < N else 0.0)
         clipped = out[CLIPPED_FIELDS]  # exact: the fields with bound 0 are >= 0 by construction
-        np.clip(clipped, -CLIP_BOUND, CLIP_BOUND, out=clipped)
+        clipped.clip(-CLIP_BOUND, CLIP_BOUND, out=clipped)
         return out.T
 
     def summary(self) -> EpisodeSummary:
@@ -387,6 +397,8 @@ _VOL, _IMBALANCE, _MOMENTUM = OBS_INDEX["volatility"], OBS_INDEX["imbalance"], O
 _PRICE, _PARTICIPATION = OBS_INDEX["price_move"], OBS_INDEX["participation"]
 _TRANSIENT, _LAST_FILL, _TWAP = OBS_INDEX["transient_impact"], OBS_INDEX["last_fill"], OBS_INDEX["twap_fraction"]
 _INV_SQRT_W = 1.0 / math.sqrt(EWMA_WEIGHT)
+_N_BLOCK = _LAST_FILL + 1  # observe() computes fields [0, _N_BLOCK) in float64; the rest are constants
+assert CLIPPED_FIELDS.stop <= _N_BLOCK <= _TWAP
 
 Policy = Callable[[VecMarket], np.ndarray]
 

@@ -1,0 +1,94 @@
+"""How a policy's action becomes the env's fraction of the remaining order.
+
+The env's action is the fraction of the remaining shares to trade now. A raw fraction is badly
+conditioned for learning: TWAP trades 1/30 of the remainder at the start and all of it at the
+end, so the same action means very different speeds at different times. The agents act
+relative to TWAP instead, reading TWAP's fraction 1 / (N - k) from the observation
+(``twap_fraction``); action 0 is exactly TWAP:
+
+    twap_log_ratio   continuous a in [-1, 1]:  fraction = min(1, twap * max_ratio ** a)
+                     (PPO, SAC; max_ratio 8 covers the oracle's speeds on our scenarios:
+                     AC and Obizhaeva-Wang trade 0.44x to 3.3x TWAP, the signal oracle
+                     0x to 5.7x at its 1st-99th percentiles)
+    twap_grid        discrete i:  fraction = min(1, twap * multiples[i])           (DQN)
+    remaining_grid   discrete i in 0..10:  fraction = i / 10, the env's discrete variant
+                     (``ExecutionEnvDiscrete``); it cannot express TWAP's 1/30, see docs/agents.md
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from gymnasium import spaces
+from stable_baselines3.common.vec_env import VecEnv, VecEnvWrapper
+
+from execution_assets.sim.observation import OBS_INDEX
+
+TWAP_FIELD = OBS_INDEX["twap_fraction"]
+REMAINING_GRID_SIZE = 11
+
+
+@dataclass(frozen=True)
+class ActionMap:
+    kind: str
+    max_ratio: float = 8.0
+    multiples: tuple[float, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.kind == "twap_log_ratio" and not self.max_ratio > 1:
+            raise ValueError(f"twap_log_ratio needs max_ratio > 1, got {self.max_ratio}")
+        if self.kind == "twap_grid" and (len(self.multiples) < 2 or min(self.multiples) < 0):
+            raise ValueError(f"twap_grid needs at least two multiples >= 0, got {self.multiples}")
+        if self.kind not in ("twap_log_ratio", "twap_grid", "remaining_grid"):
+            raise ValueError(f"unknown action parameterization {self.kind!r}")
+
+    @classmethod
+    def from_env_config(cls, env: dict) -> "ActionMap":
+        return cls(
+            kind=env["action"],
+            max_ratio=float(env.get("max_ratio", 8.0)),
+            multiples=tuple(float(m) for m in env.get("multiples", ())),
+        )
+
+    @property
+    def space(self) -> spaces.Space:
+        if self.kind == "twap_log_ratio":
+            return spaces.Box(-1.0, 1.0, shape=(1,), dtype=np.float32)
+        n = len(self.multiples) if self.kind == "twap_grid" else REMAINING_GRID_SIZE
+        return spaces.Discrete(n)
+
+    def to_fraction(self, actions: np.ndarray, obs: np.ndarray) -> np.ndarray:
+        """Fractions of the remainder (n,) for a batch of actions and the observations they saw."""
+        a = np.asarray(actions).reshape(len(obs))
+        if self.kind == "remaining_grid":
+            return np.clip(a, 0, REMAINING_GRID_SIZE - 1) / (REMAINING_GRID_SIZE - 1)
+        twap = obs[:, TWAP_FIELD].astype(float)
+        if self.kind == "twap_log_ratio":
+            ratio = self.max_ratio ** np.clip(a.astype(float), -1.0, 1.0)
+        else:
+            ratio = np.asarray(self.multiples)[np.clip(a, 0, len(self.multiples) - 1).astype(int)]
+        return np.minimum(1.0, twap * ratio)
+
+
+class FractionActions(VecEnvWrapper):
+    """Turns the policy's actions into fractions for the continuous ``ExecutionVecEnv``."""
+
+    def __init__(self, venv: VecEnv, action_map: ActionMap) -> None:
+        super().__init__(venv, action_space=action_map.space)
+        self.action_map = action_map
+        self._obs: np.ndarray | None = None
+
+    def reset(self) -> np.ndarray:
+        self._obs = self.venv.reset()
+        return self._obs
+
+    def step_async(self, actions: np.ndarray) -> None:
+        if self._obs is None:
+            raise RuntimeError("FractionActions: call reset() before step()")
+        self.venv.step_async(self.action_map.to_fraction(actions, self._obs))
+
+    def step_wait(self):
+        obs, rewards, dones, infos = self.venv.step_wait()
+        self._obs = obs
+        return obs, rewards, dones, infos

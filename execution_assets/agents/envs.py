@@ -1,0 +1,195 @@
+"""The training environment: groups of ``ExecutionVecEnv`` side by side, actions, normalization.
+
+``ExecutionVecEnv`` runs one problem per batch (its episodes start and end together), so a
+rollout of a single one sees one problem. For a family of several problems the training env
+concatenates ``n_groups`` of them, each drawing its own problem per batch from the family:
+every rollout then mixes problems. Stack, outermost first:
+
+    VecNormalize (observation and reward normalization, saved with the model)
+      FractionActions (the policy's action -> fraction of the remainder, see ``actions``)
+        ConcatVecEnv (n_groups x ExecutionVecEnv, n_envs episodes in all)
+          [TwapRelativeReward around each group, with ``reward_baseline: twap``]
+
+``reward_baseline: twap`` pays the agent its reward minus the reward TWAP earns on the same
+price path (a twin ``ExecutionVecEnv`` with the same seed and problems runs TWAP in lockstep).
+TWAP's trades do not depend on the agent's, so this subtracts a quantity whose conditional
+expectation depends on the market state only: the optimal policy is unchanged, while most of
+the price noise in the reward cancels (the agent is charged (x_agent - x_twap) sigma z per step
+instead of x_agent sigma z), which is what TD learning (SAC, DQN) needs most.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from stable_baselines3.common.vec_env import VecEnv, VecEnvWrapper, VecNormalize
+from stable_baselines3.common.vec_env.base_vec_env import VecEnvIndices
+
+from execution_assets.agents.actions import TWAP_FIELD, ActionMap, FractionActions
+from execution_assets.env import ExecutionVecEnv
+from execution_assets.sim.problem import ExecutionProblem
+
+
+def group_seed(seed: int, group: int) -> int:
+    """A distinct, reproducible base seed per env group (groups must not share price paths)."""
+    return int(np.random.SeedSequence([seed, group]).generate_state(1, dtype=np.uint32)[0])
+
+
+class ConcatVecEnv(VecEnv):
+    """Several VecEnvs with the same spaces stepped as one (episodes laid end to end)."""
+
+    def __init__(self, envs: Sequence[VecEnv]) -> None:
+        if not envs:
+            raise ValueError("ConcatVecEnv needs at least one env")
+        first = envs[0]
+        for env in envs[1:]:
+            if env.observation_space != first.observation_space or env.action_space != first.action_space:
+                raise ValueError("ConcatVecEnv: all envs must have the same observation and action spaces")
+        self.envs = list(envs)
+        self._bounds = np.cumsum([0] + [e.num_envs for e in envs])
+        super().__init__(int(self._bounds[-1]), first.observation_space, first.action_space)
+
+    def _split(self, array: np.ndarray) -> list[np.ndarray]:
+        return [array[a:b] for a, b in zip(self._bounds[:-1], self._bounds[1:])]
+
+    def reset(self) -> np.ndarray:
+        return np.concatenate([env.reset() for env in self.envs])
+
+    def step_async(self, actions: np.ndarray) -> None:
+        for env, part in zip(self.envs, self._split(np.asarray(actions))):
+            env.step_async(part)
+
+    def step_wait(self):
+        results = [env.step_wait() for env in self.envs]
+        obs = np.concatenate([r[0] for r in results])
+        rewards = np.concatenate([r[1] for r in results])
+        dones = np.concatenate([r[2] for r in results])
+        infos = [info for r in results for info in r[3]]
+        return obs, rewards, dones, infos
+
+    def seed(self, seed: int | None = None) -> list[int | None]:
+        """Seeds each group with ``group_seed(seed, g)`` (used from its next reset)."""
+        if seed is None:
+            return [s for env in self.envs for s in env.seed(None)]
+        return [s for g, env in enumerate(self.envs) for s in env.seed(group_seed(seed, g))]
+
+    def close(self) -> None:
+        for env in self.envs:
+            env.close()
+
+    def _env_slices(self, indices: VecEnvIndices) -> list[tuple[VecEnv, list[int]]]:
+        wanted = set(self._get_indices(indices))
+        out = []
+        for env, a, b in zip(self.envs, self._bounds[:-1], self._bounds[1:]):
+            local = [i - a for i in range(a, b) if i in wanted]
+            if local:
+                out.append((env, local))
+        return out
+
+    def get_attr(self, attr_name: str, indices: VecEnvIndices = None) -> list[Any]:
+        return [v for env, local in self._env_slices(indices) for v in env.get_attr(attr_name, local)]
+
+    def set_attr(self, attr_name: str, value: Any, indices: VecEnvIndices = None) -> None:
+        for env, local in self._env_slices(indices):
+            env.set_attr(attr_name, value, local)
+
+    def env_method(self, method_name: str, *method_args, indices: VecEnvIndices = None, **method_kwargs) -> list[Any]:
+        return [
+            v
+            for env, local in self._env_slices(indices)
+            for v in env.env_method(method_name, *method_args, indices=local, **method_kwargs)
+        ]
+
+    def env_is_wrapped(self, wrapper_class: type, indices: VecEnvIndices = None) -> list[bool]:
+        return [v for env, local in self._env_slices(indices) for v in env.env_is_wrapped(wrapper_class, local)]
+
+
+class TwapRelativeReward(VecEnvWrapper):
+    """The agent's reward minus TWAP's on the same paths (see the module docstring)."""
+
+    def __init__(self, venv: ExecutionVecEnv, twin: ExecutionVecEnv) -> None:
+        super().__init__(venv)
+        self.twin = twin
+        self._twin_obs: np.ndarray | None = None
+        self.raw_rewards = np.zeros(venv.num_envs, dtype=np.float32)
+
+    def set_problems(self, problems: Sequence[ExecutionProblem]) -> None:
+        self.venv.set_problems(list(problems))
+        self.twin.set_problems(list(problems))
+
+    def seed(self, seed: int | None = None) -> list[int | None]:
+        self.twin.seed(seed)
+        return self.venv.seed(seed)
+
+    def reset(self) -> np.ndarray:
+        self._twin_obs = self.twin.reset()
+        return self.venv.reset()
+
+    def step_async(self, actions: np.ndarray) -> None:
+        self.venv.step_async(actions)
+        self.twin.step_async(self._twin_obs[:, TWAP_FIELD].astype(float))
+
+    def step_wait(self):
+        obs, rewards, dones, infos = self.venv.step_wait()
+        self._twin_obs, twin_rewards, twin_dones, _ = self.twin.step_wait()
+        if not np.array_equal(dones, twin_dones):
+            raise RuntimeError("TwapRelativeReward: the TWAP twin fell out of step with the agent's env")
+        self.raw_rewards = rewards
+        return obs, rewards - twin_rewards, dones, infos
+
+
+@dataclass
+class TrainingEnv:
+    """The wrapped env handed to SB3 and direct handles on its layers."""
+
+    venv: VecEnv  # outermost (VecNormalize, or FractionActions when nothing is normalized)
+    groups: list[ExecutionVecEnv | TwapRelativeReward]
+    normalizer: VecNormalize | None
+
+    @property
+    def baseline(self) -> bool:
+        return isinstance(self.groups[0], TwapRelativeReward)
+
+    def raw_rewards(self) -> np.ndarray:
+        """The last step's rewards as the env paid them (before baseline and normalization)."""
+        if self.baseline:
+            return np.concatenate([g.raw_rewards for g in self.groups])
+        if self.normalizer is not None:
+            return self.normalizer.get_original_reward()
+        raise RuntimeError("TrainingEnv.raw_rewards: read the rewards SB3 saw instead")
+
+    def set_problems(self, problems: Sequence[ExecutionProblem]) -> None:
+        """Later batches of every group draw from ``problems`` (curriculum stage change)."""
+        for env in self.groups:
+            env.set_problems(list(problems))
+
+
+def make_training_env(problems: Sequence[ExecutionProblem], env_config: dict[str, Any], seed: int) -> TrainingEnv:
+    """The training env of ``env_config`` (n_envs, n_groups, reward, action..., normalization)."""
+    n_envs, n_groups = int(env_config["n_envs"]), int(env_config.get("n_groups", 1))
+    if n_groups < 1 or n_envs % n_groups:
+        raise ValueError(f"env.n_envs={n_envs} must be a positive multiple of env.n_groups={n_groups}")
+    baseline = env_config.get("reward_baseline", "none")
+    if baseline not in ("none", "twap"):
+        raise ValueError(f"env.reward_baseline must be none or twap, got {baseline!r}")
+
+    def group(g: int) -> ExecutionVecEnv:
+        return ExecutionVecEnv(list(problems), n_envs // n_groups, reward=env_config["reward"], seed=group_seed(seed, g))
+
+    groups = [TwapRelativeReward(group(g), group(g)) if baseline == "twap" else group(g) for g in range(n_groups)]
+    venv: VecEnv = FractionActions(ConcatVecEnv(groups), ActionMap.from_env_config(env_config))
+    normalizer = None
+    if env_config["normalize_obs"] or env_config["normalize_reward"]:
+        normalizer = VecNormalize(
+            venv,
+            norm_obs=bool(env_config["normalize_obs"]),
+            norm_reward=bool(env_config["normalize_reward"]),
+            clip_obs=float(env_config.get("clip_obs", 10.0)),
+            clip_reward=float(env_config.get("clip_reward", 10.0)),
+            gamma=float(env_config.get("reward_gamma", 1.0)),
+        )
+        venv = normalizer
+    return TrainingEnv(venv=venv, groups=groups, normalizer=normalizer)

@@ -1,0 +1,156 @@
+"""The SB3 callback of a training run: progress bar, validation, curriculum, checkpoint selection.
+
+Every ``eval_every`` timesteps the current policy is compared with TWAP and the oracle on the
+validation seeds of the current stage's family; the curriculum advances on that comparison and,
+in the final stage, a new best capture saves the checkpoint (model + VecNormalize stats).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from stable_baselines3.common.callbacks import BaseCallback
+from tqdm import tqdm
+
+from execution_assets.agents.actions import ActionMap
+from execution_assets.agents.config import AgentConfig
+from execution_assets.agents.curriculum import Curriculum
+from execution_assets.agents.envs import TrainingEnv
+from execution_assets.agents.policy import MODEL_FILE, NORMALIZER_FILE, AgentPolicy
+from execution_assets.agents.scenarios import family_problems
+from execution_assets.agents.validation import Benchmark, Comparison, mean_capture
+
+Logger = Callable[[str], None]
+
+
+class TrainingMonitor(BaseCallback):
+    """Progress bar, validation, curriculum and checkpoint selection during ``learn``."""
+
+    def __init__(
+        self,
+        config: AgentConfig,
+        env: TrainingEnv,
+        curriculum: Curriculum,
+        run_dir: Path,
+        log: Logger,
+        progress: bool,
+    ) -> None:
+        super().__init__()
+        self.config = config
+        self.env = env
+        self.curriculum = curriculum
+        self.run_dir = run_dir
+        self.log = log
+        self.progress = progress
+        self.action_map = ActionMap.from_env_config(config.env)
+        self.n_val = int(config.training["n_val_episodes"])
+        self._benchmarks: dict[str, Benchmark] = {}
+        self.rows: list[dict[str, Any]] = []
+        self.best_capture = float("-inf")
+        self.selected_timestep = 0
+        self.selected_validation: list[Comparison] = []
+        self.eval_seconds = 0.0
+        self._next_eval = config.eval_every
+        self._episode_costs: list[float] = []
+        self._returns = np.zeros(env.venv.num_envs)
+        self._bar: tqdm | None = None
+        self._t0 = time.perf_counter()
+
+    def benchmark(self, family: str) -> Benchmark:
+        if family not in self._benchmarks:
+            self._benchmarks[family] = Benchmark(family_problems(family, "validation"), "validation", self.n_val)
+        return self._benchmarks[family]
+
+    def _on_training_start(self) -> None:
+        self._t0 = time.perf_counter()
+        self._bar = tqdm(
+            total=self.config.total_timesteps,
+            desc=f"{self.config.algo} {self.config.family}",
+            unit="step",
+            unit_scale=True,
+            disable=not self.progress,
+            dynamic_ncols=True,
+        )
+
+    def _on_step(self) -> bool:
+        if self._bar is not None:
+            self._bar.update(self.training_env.num_envs)
+        if self.env.normalizer is None and not self.env.baseline:
+            self._returns += self.locals["rewards"]
+        else:
+            self._returns += self.env.raw_rewards()
+        dones = self.locals["dones"]
+        if dones.any():  # every reward design sums to -(IS + lambda * risk penalty) over an episode
+            self._episode_costs.extend((-self._returns[dones]).tolist())
+            self._returns[dones] = 0.0
+        if self.num_timesteps >= self._next_eval:
+            self._next_eval += self.config.eval_every
+            self._validate()
+        return True
+
+    def _on_training_end(self) -> None:
+        if not self.rows or self.rows[-1]["timesteps"] < self.num_timesteps or not self.curriculum.final:
+            self._validate(force_final=True)
+        if self._bar is not None:
+            self._bar.close()
+
+    def _validate(self, force_final: bool = False) -> None:
+        start = time.perf_counter()
+        if force_final and not self.curriculum.final:  # budget ran out before the last stage
+            self._switch_stage(len(self.curriculum.stages) - 1, "training budget spent")
+        stage = self.curriculum.stage
+        policy = AgentPolicy(self.model, self.action_map, self.env.normalizer, name=self.config.algo)
+        comparisons = self.benchmark(stage.family).compare(policy)
+        capture = mean_capture(comparisons)
+        selected = False
+        if self.curriculum.final and capture > self.best_capture:
+            self.best_capture, self.selected_timestep, selected = capture, self.num_timesteps, True
+            self.selected_validation = comparisons
+            self.model.save(self.run_dir / MODEL_FILE)
+            if self.env.normalizer is not None:
+                self.env.normalizer.save(self.run_dir / NORMALIZER_FILE)
+        train_cost = float(np.mean(self._episode_costs)) if self._episode_costs else float("nan")
+        self._episode_costs.clear()
+        closed = [c.vs_ac_closed_form for c in comparisons if c.vs_ac_closed_form is not None]
+        wall = time.perf_counter() - self._t0
+        self.rows.append(
+            {
+                "timesteps": self.num_timesteps,
+                "wall_s": wall,
+                "train_wall_s": wall - self.eval_seconds - (time.perf_counter() - start),
+                "stage": stage.family,
+                "train_objective_bps": train_cost,
+                "val_agent_bps": float(np.mean([c.agent for c in comparisons])),
+                "val_twap_bps": float(np.mean([c.twap for c in comparisons])),
+                "val_oracle_bps": float(np.mean([c.oracle for c in comparisons])),
+                "val_improvement_vs_twap_pct": 100 * float(np.mean([c.improvement_vs_twap for c in comparisons])),
+                "val_capture": capture,
+                "val_vs_ac_closed_form_pct": 100 * float(np.mean(closed)) if closed else float("nan"),
+                "selected": selected,
+            }
+        )
+        self.log(
+            f"[{self.config.algo} {self.config.family}] step {self.num_timesteps:,} stage {stage.family}: "
+            f"validation objective {self.rows[-1]['val_agent_bps']:.2f} bps (TWAP {self.rows[-1]['val_twap_bps']:.2f}, "
+            f"oracle {self.rows[-1]['val_oracle_bps']:.2f}), capture {capture:.3f}"
+            + (" [selected]" if selected else "")
+        )
+        reason = self.curriculum.update(self.num_timesteps, capture)
+        if reason is not None:
+            self._announce(reason)
+        self.eval_seconds += time.perf_counter() - start
+
+    def _switch_stage(self, index: int, reason: str) -> None:
+        self.curriculum.history.append((self.num_timesteps, self.curriculum.stage.family, reason))
+        self.curriculum.index = index
+        self.curriculum.stage_start = self.num_timesteps
+        self._announce(reason)
+
+    def _announce(self, reason: str) -> None:
+        family = self.curriculum.stage.family
+        self.env.set_problems(family_problems(family))
+        self.log(f"[{self.config.algo}] curriculum: {reason}; now training on {family}")

@@ -1,0 +1,64 @@
+"""A trained agent as a ``Strategy``: normalize the observation, predict, map to a fraction.
+
+It acts deterministically (the policy's mean action, or the greedy one for DQN), so it
+plugs into ``strategies.runner.run_strategy`` and the evaluation like any baseline.
+"""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import numpy as np
+import yaml
+from stable_baselines3 import DQN, PPO, SAC
+from stable_baselines3.common.base_class import BaseAlgorithm
+from stable_baselines3.common.vec_env import VecNormalize
+
+from execution_assets.agents.actions import ActionMap
+from execution_assets.sim.problem import ExecutionProblem
+from execution_assets.strategies import Strategy
+
+ALGORITHM_CLASSES: dict[str, type[BaseAlgorithm]] = {"dqn": DQN, "ppo": PPO, "sac": SAC}
+MODEL_FILE = "model.zip"
+NORMALIZER_FILE = "vecnormalize.pkl"
+CONFIG_FILE = "config.yaml"
+
+
+class AgentPolicy(Strategy):
+    def __init__(
+        self, model: BaseAlgorithm, action_map: ActionMap, normalizer: VecNormalize | None, name: str = "agent"
+    ) -> None:
+        self.model = model
+        self.action_map = action_map
+        self.normalizer = normalizer
+        self.name = name
+
+    def reset(self, problem: ExecutionProblem, n_episodes: int) -> None:
+        """Stateless between steps: everything it needs is in the observation."""
+
+    def act(self, obs: np.ndarray) -> np.ndarray:
+        x = obs if self.normalizer is None else self.normalizer.normalize_obs(obs)
+        actions, _ = self.model.predict(x, deterministic=True)
+        return self.action_map.to_fraction(actions, obs)
+
+
+def load_agent(run_dir: str | Path, *, device: str = "cpu") -> AgentPolicy:
+    """The selected checkpoint of a training run folder (see ``artifacts``) as a strategy."""
+    run_dir = Path(run_dir)
+    config_path = run_dir / CONFIG_FILE
+    if not config_path.exists():
+        raise FileNotFoundError(f"{run_dir} is not a training run folder: {CONFIG_FILE} is missing")
+    config = yaml.safe_load(config_path.read_text())
+    return load_checkpoint(run_dir, config["algo"], config["env"], device=device)
+
+
+def load_checkpoint(run_dir: Path, algo: str, env_config: dict, *, device: str = "cpu") -> AgentPolicy:
+    """The model and normalizer saved in ``run_dir``, acting as ``env_config`` says."""
+    model = ALGORITHM_CLASSES[algo].load(run_dir / MODEL_FILE, device=device)
+    normalizer = None
+    if (run_dir / NORMALIZER_FILE).exists():
+        with open(run_dir / NORMALIZER_FILE, "rb") as fh:
+            normalizer = pickle.load(fh)  # what VecNormalize.load does, without needing an env
+        normalizer.training = False
+    return AgentPolicy(model, ActionMap.from_env_config(env_config), normalizer, name=algo)

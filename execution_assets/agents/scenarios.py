@@ -1,0 +1,113 @@
+"""Scenario families the agents train and are judged on, and the seeds of each split.
+
+A family is a named, fixed list of ``ExecutionProblem``s (one per validation/test slot).
+The four single-problem families are the acceptance scenarios of issue 5, all on the same
+order (5% of ADV over 30 minutes in 30 one-minute steps, sigma 2%/day, linear impact
+eta 0.002, gamma 0.05, half spread 1 bp):
+
+    almgren_chriss  risk aversion 0.05 /bp, no signal: the optimum is AC's deterministic
+                    schedule (front-loaded); it beats TWAP by about 26% of the objective
+    risk_neutral    lambda = 0: TWAP is optimal, so any "win" over TWAP is a bug or noise
+    transient       Obizhaeva-Wang kernel kappa = 1, decay 1/900 s: the oracle's
+                    U-shaped schedule beats TWAP by about 6%
+    signal          OU imbalance signal (decay 1/300 s, 0.1 bp/s per unit): the oracle's
+                    feedback on the signal beats TWAP by about 26%
+
+The curriculum families go from easy to hard (DESIGN section 6): ``easy`` is low volatility,
+small orders and linear impact; ``medium`` adds urgency, transient impact and the signal;
+``hard`` has large orders, volatile and trending regimes that switch unseen, square-root
+and transient impact, and the signal. ``mixed`` is the four acceptance scenarios together.
+
+Seeds. Training batches draw from ``SeedSequence([train_seed, batch])`` (``ExecutionVecEnv``);
+validation and test batches use the fixed integer seeds below, offset by the problem's slot,
+so the three never share a price path and every strategy sees the same paths per split.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from execution_assets.impact import ImpactParams
+from execution_assets.sim.problem import ExecutionProblem
+
+VALIDATION_SEED = 1_000_003
+TEST_SEED = 2_000_003
+SPLIT_SEEDS = {"validation": VALIDATION_SEED, "test": TEST_SEED}
+GRID_SAMPLE_SEED = 5
+
+BASE = ExecutionProblem(size_frac_adv=0.05, horizon_s=1800.0, n_steps=30, sigma_daily=0.02)
+TRANSIENT = ImpactParams(kappa=1.0, transient_decay_per_s=1 / 900)
+SIGNAL = dict(signal_mean_reversion_per_s=1 / 300, signal_alpha_bps_per_s=0.1)
+SQRT = ImpactParams(eta=0.01, beta=0.5, gamma=0.05)
+
+ACCEPTANCE = {
+    "almgren_chriss": (BASE.with_(risk_aversion=0.05),),
+    "risk_neutral": (BASE,),
+    "transient": (BASE.with_(impact=TRANSIENT),),
+    "signal": (BASE.with_(**SIGNAL),),
+}
+
+_EASY = BASE.with_(sigma_daily=0.01)
+_HARD = BASE.with_(size_frac_adv=0.10, regime_switch_rate_per_s=1 / 1800)
+
+FAMILIES: dict[str, tuple[ExecutionProblem, ...]] = {
+    **ACCEPTANCE,
+    "mixed": tuple(p for family in ACCEPTANCE.values() for p in family),
+    "easy": (
+        _EASY.with_(size_frac_adv=0.01),
+        _EASY.with_(size_frac_adv=0.02, risk_aversion=0.05),
+        _EASY.with_(size_frac_adv=0.02, side=-1, risk_aversion=0.2),
+    ),
+    "medium": (
+        BASE.with_(risk_aversion=0.05),
+        BASE.with_(side=-1, risk_aversion=0.01),
+        BASE.with_(impact=TRANSIENT),
+        BASE.with_(side=-1, **SIGNAL),
+    ),
+    "hard": (
+        _HARD.with_(regime="volatile", risk_aversion=0.02),
+        _HARD.with_(regime="trending", side=-1, impact=SQRT),
+        _HARD.with_(impact=TRANSIENT, **SIGNAL),
+        _HARD.with_(regime="volatile", side=-1, impact=SQRT.with_(kappa=0.5, transient_decay_per_s=1 / 600)),
+    ),
+}
+
+
+GRID = "grid"
+FAMILY_NAMES = (*FAMILIES, GRID)
+GRID_EVAL_PROBLEMS = 8
+
+
+@lru_cache(maxsize=None)
+def grid_problems(split: str) -> tuple[ExecutionProblem, ...]:
+    """The grid family's problems of ``split``: all of train, a fixed sample of the others."""
+    from execution_assets.market.instruments import DEFAULT_INSTRUMENTS
+    from execution_assets.scenarios import default_calibration, scenario_grid, scenario_problem
+
+    calibrations = {name: default_calibration(name) for name in DEFAULT_INSTRUMENTS}
+    rows = scenario_grid(list(calibrations.values()), splits=(split,)).sort("scenario_id")
+    if split != "train":
+        picks = np.sort(np.random.default_rng(GRID_SAMPLE_SEED).choice(rows.height, GRID_EVAL_PROBLEMS, replace=False))
+        rows = rows[picks]
+    return tuple(scenario_problem(row, calibrations[row["instrument"]]) for row in rows.iter_rows(named=True))
+
+
+def family_problems(name: str, split: str = "train") -> tuple[ExecutionProblem, ...]:
+    """The problems of family ``name`` for ``split`` (train, validation or test)."""
+    if split not in ("train", *SPLIT_SEEDS):
+        raise ValueError(f"split must be train, validation or test, got {split!r}")
+    if name == GRID:
+        return grid_problems(split)
+    try:
+        return FAMILIES[name]
+    except KeyError:
+        raise KeyError(f"unknown scenario family {name!r}; known: {', '.join(FAMILY_NAMES)}") from None
+
+
+def split_seed(split: str, slot: int) -> int:
+    """The seed of problem ``slot``'s episodes in ``split`` ("validation" or "test")."""
+    if split not in SPLIT_SEEDS:
+        raise ValueError(f"split must be one of {tuple(SPLIT_SEEDS)}, got {split!r}")
+    return SPLIT_SEEDS[split] + 7919 * slot

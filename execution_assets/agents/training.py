@@ -1,0 +1,246 @@
+"""Train one agent (DQN, PPO or SAC) on a scenario family, with curriculum and checkpoint selection.
+
+``train_agent(algo, family, profile)`` resolves the YAML config, builds the vectorized training
+env, trains with stable-baselines3 (``monitor.TrainingMonitor`` validates, advances the
+curriculum and selects the checkpoint on validation seeds) and writes the run folder
+(``artifacts``). Test seeds are touched once, after selection, by the selected checkpoint.
+
+Reproducibility: SB3's seed fixes torch, numpy and the env groups; validation and test seeds
+are fixed per split; torch runs with ``training.torch_threads`` threads (1 by default), so two
+runs of the same config on the same machine give the same model and numbers.
+
+Device: ``training.device: auto`` takes CUDA when torch sees it, else the CPU. The policies are
+64x64 MLPs fed by a numpy simulator: a GPU gains nothing there, so the YAML files pin ``cpu``
+and ``auto`` is for larger networks.
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+import gymnasium
+import numpy as np
+import polars as pl
+import stable_baselines3
+import torch
+from stable_baselines3 import DQN, SAC
+from stable_baselines3.common.base_class import BaseAlgorithm
+
+from execution_assets.agents.actions import ActionMap
+from execution_assets.agents.artifacts import (
+    CURVES_CSV,
+    CURVES_PNG,
+    NORMALIZATION_JSON,
+    SUMMARY_JSON,
+    curves_png,
+    normalization_stats,
+    write_json,
+    write_yaml,
+)
+from execution_assets.agents.config import AgentConfig, resolve_config
+from execution_assets.agents.curriculum import Curriculum
+from execution_assets.agents.envs import make_training_env
+from execution_assets.agents.monitor import Logger, TrainingMonitor
+from execution_assets.agents.policy import ALGORITHM_CLASSES, CONFIG_FILE, load_checkpoint
+from execution_assets.agents.scenarios import family_problems
+from execution_assets.agents.validation import Benchmark, Comparison
+from execution_assets.paths import artifacts_dir
+
+_ACTIVATIONS = {"tanh": torch.nn.Tanh, "relu": torch.nn.ReLU}
+
+
+@dataclass(frozen=True)
+class RunResult:
+    run_dir: Path
+    algo: str
+    family: str
+    profile: str
+    timesteps: int
+    selected_timestep: int
+    wall_s: float
+    train_timesteps_per_s: float  # environment + learning, validation time excluded
+    validation: list[Comparison]  # the selected checkpoint on the target family's validation seeds
+    test: list[Comparison]  # the same checkpoint on the test seeds
+    stage_history: list[tuple[int, str, str]]
+    curves: pl.DataFrame
+
+    @property
+    def curves_png(self) -> Path:
+        return self.run_dir / CURVES_PNG
+
+
+def resolve_device(name: str) -> str:
+    if name == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if name not in ("cpu", "cuda"):
+        raise ValueError(f"training.device must be auto, cpu or cuda, got {name!r}")
+    return name
+
+
+def models_dir(algo: str) -> Path:
+    return artifacts_dir() / "models" / algo
+
+
+@contextmanager
+def torch_threads(n: int) -> Iterator[None]:
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def model_kwargs(config: AgentConfig) -> dict[str, Any]:
+    """SB3 constructor arguments from the ``model`` section (schedules and activations resolved)."""
+    kwargs = dict(config.model)
+    schedule = kwargs.pop("lr_schedule", "constant")
+    lr = float(kwargs.get("learning_rate", 3e-4))
+    if schedule == "linear":
+        kwargs["learning_rate"] = lambda progress_remaining: lr * progress_remaining
+    elif schedule != "constant":
+        raise ValueError(f"{config.algo}: model.lr_schedule must be constant or linear, got {schedule!r}")
+    policy_kwargs = dict(kwargs.pop("policy_kwargs", None) or {})
+    if "activation_fn" in policy_kwargs:
+        name = policy_kwargs["activation_fn"]
+        if name not in _ACTIVATIONS:
+            raise ValueError(f"{config.algo}: policy_kwargs.activation_fn must be one of {tuple(_ACTIVATIONS)}")
+        policy_kwargs["activation_fn"] = _ACTIVATIONS[name]
+    if "train_freq" in kwargs and isinstance(kwargs["train_freq"], list):
+        kwargs["train_freq"] = tuple(kwargs["train_freq"])
+    kwargs["policy_kwargs"] = policy_kwargs
+    return kwargs
+
+
+def start_at_twap(model: BaseAlgorithm, action_map: ActionMap) -> None:
+    """Make the initial policy trade like TWAP (action 0, or the grid's 1x multiple).
+
+    PPO already starts there (SB3 initializes its action head with gain 0.01). SAC's and DQN's
+    default inits start at an arbitrary schedule, far costlier than TWAP, and spend their early
+    budget walking back; here SAC's mean head is shrunk to ~0, and DQN's output layer to ~0
+    with a small edge for the TWAP action (the target network is synced).
+    """
+    with torch.no_grad():
+        if isinstance(model, SAC):
+            model.actor.mu.weight.mul_(0.01)
+            model.actor.mu.bias.zero_()
+        elif isinstance(model, DQN):
+            if action_map.kind != "twap_grid" or 1.0 not in action_map.multiples:
+                raise ValueError("init_at_twap for DQN needs action twap_grid with the multiple 1.0")
+            head = model.q_net.q_net[-1]
+            head.weight.mul_(0.01)
+            head.bias.zero_()
+            head.bias[action_map.multiples.index(1.0)] = 0.01
+            model.q_net_target.load_state_dict(model.q_net.state_dict())
+        else:
+            raise ValueError(f"init_at_twap applies to SAC and DQN, not {type(model).__name__}")
+
+
+def _new_run_dir(config: AgentConfig) -> Path:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+    run_dir = models_dir(config.algo) / f"{stamp}-{config.family}-{config.profile}-s{config.seed}"
+    run_dir.mkdir(parents=True, exist_ok=False)
+    return run_dir
+
+
+def train_agent(
+    algo: str,
+    family: str = "mixed",
+    profile: str = "quick",
+    *,
+    overrides: dict[str, Any] | None = None,
+    run_dir: str | Path | None = None,
+    log: Logger | None = None,
+    progress: bool = True,
+    evaluate_test: bool = True,
+) -> RunResult:
+    """Train ``algo`` on scenario ``family`` with the ``profile`` budget; write and return the run.
+
+    ``overrides`` is merged last into the YAML config (e.g. ``{"training": {"seed": 3}}``).
+    ``run_dir`` defaults to a new folder under ``artifacts_dir()/models/<algo>/``.
+    ``log`` receives one line per validation and curriculum event (default: print).
+    """
+    config = resolve_config(algo, family, profile, overrides)
+    log = log or print
+    run_dir = Path(run_dir) if run_dir is not None else _new_run_dir(config)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    device = resolve_device(str(config.training["device"]))
+    stages = config.stages()
+    curriculum = Curriculum(stages)
+    env = make_training_env(family_problems(stages[0].family), config.env, config.seed)
+    started = time.perf_counter()
+    with torch_threads(int(config.training.get("torch_threads", 1))):
+        model = ALGORITHM_CLASSES[algo](
+            "MlpPolicy", env.venv, seed=config.seed, device=device, verbose=0, **model_kwargs(config)
+        )
+        if config.training.get("init_at_twap", False):
+            start_at_twap(model, ActionMap.from_env_config(config.env))
+        monitor = TrainingMonitor(config, env, curriculum, run_dir, log, progress)
+        model.learn(total_timesteps=config.total_timesteps, callback=monitor)
+        wall = time.perf_counter() - started
+        env.venv.close()
+        agent = load_checkpoint(run_dir, algo, config.env, device=device)
+        test: list[Comparison] = []
+        if evaluate_test:
+            test = Benchmark(family_problems(family, "test"), "test", int(config.training["n_test_episodes"])).compare(agent)
+    curves = pl.DataFrame(monitor.rows)
+    curves.write_csv(run_dir / CURVES_CSV)
+    (run_dir / CURVES_PNG).write_bytes(
+        curves_png(curves, f"{algo.upper()} on {family} ({profile})", monitor.selected_timestep)
+    )
+    if agent.normalizer is not None:
+        write_json(run_dir / NORMALIZATION_JSON, normalization_stats(agent.normalizer))
+    train_rate = model.num_timesteps / max(wall - monitor.eval_seconds, 1e-9)
+    result = RunResult(
+        run_dir=run_dir,
+        algo=algo,
+        family=family,
+        profile=profile,
+        timesteps=model.num_timesteps,
+        selected_timestep=monitor.selected_timestep,
+        wall_s=wall,
+        train_timesteps_per_s=train_rate,
+        validation=monitor.selected_validation,
+        test=test,
+        stage_history=list(curriculum.history),
+        curves=curves,
+    )
+    write_json(
+        run_dir / SUMMARY_JSON,
+        {
+            "algo": algo,
+            "family": family,
+            "profile": profile,
+            "timesteps": result.timesteps,
+            "selected_timestep": result.selected_timestep,
+            "wall_s": wall,
+            "validation_seconds": monitor.eval_seconds,
+            "train_timesteps_per_s": train_rate,
+            "device": device,
+            "stage_history": [list(h) for h in curriculum.history],
+            "validation": [c.as_dict() for c in result.validation],
+            "test": [c.as_dict() for c in result.test],
+        },
+    )
+    # written last: a folder with config.yaml and model.zip is a finished run (evaluation.agents)
+    write_yaml(
+        run_dir / CONFIG_FILE,
+        {
+            **config.as_dict(),
+            "device": device,
+            "stages": [vars(s) for s in stages],
+            "versions": {
+                "stable_baselines3": stable_baselines3.__version__,
+                "torch": str(torch.__version__),
+                "gymnasium": gymnasium.__version__,
+                "numpy": np.__version__,
+            },
+        },
+    )
+    log(f"[{algo} {family}] run folder {run_dir}")
+    return result

@@ -1,0 +1,167 @@
+"""Agents: one trained RL agent per algorithm (DQN, PPO, SAC), saved as a run folder."""
+
+import dagster as dg
+import polars as pl
+
+from execution_assets.agents.scenarios import FAMILY_NAMES, family_problems
+from execution_assets.agents.training import RunResult, train_agent
+from execution_assets.agents.validation import CAPTURE_FLOOR, Comparison
+from execution_assets.markdown import markdown_table
+from execution_assets.plots import png_markdown
+from execution_assets.sim.problem import ExecutionProblem
+
+AGENT = dg.AssetKey("trained_agent")
+algorithm_partitions = dg.StaticPartitionsDefinition(["dqn", "ppo", "sac"])
+EFFICIENCY_TARGET = 0.7  # share of the oracle's improvement over TWAP (issue 5's acceptance bar)
+MEANINGFUL_ORACLE_GAIN = 0.05
+
+
+class TrainedAgentConfig(dg.Config):
+    family: str = "mixed"  # scenario family (execution_assets/agents/scenarios.py)
+    profile: str = "quick"  # budget: quick (make run), standard, full (hyperparams/<algo>.yml)
+    seed: int = 0
+
+
+def comparison_table(comparisons: list[Comparison], family: str) -> pl.DataFrame:
+    """One row per problem: objectives (bps), improvement over TWAP and oracle efficiency."""
+    return pl.DataFrame(
+        {
+            "problem": [f"{family}[{c.slot}]" for c in comparisons],
+            "agent_bps": [c.agent for c in comparisons],
+            "twap_bps": [c.twap for c in comparisons],
+            "oracle_bps": [c.oracle for c in comparisons],
+            "improvement_vs_twap_pct": [100 * c.improvement_vs_twap for c in comparisons],
+            "ci95_low_pct": [100 * c.improvement_ci[0] for c in comparisons],
+            "ci95_high_pct": [100 * c.improvement_ci[1] for c in comparisons],
+            "oracle_improvement_pct": [100 * c.oracle_improvement_vs_twap for c in comparisons],
+            "efficiency": [c.efficiency for c in comparisons],
+        }
+    )
+
+
+def oracle_is_exact(problem: ExecutionProblem) -> bool:
+    """Static regime and linear impact: the oracle is the exact QP or Riccati optimum."""
+    return problem.regime_switch_rate_per_s == 0 and problem.impact.beta == 1.0 and problem.impact.delta == 1.0
+
+
+def _checks(result: RunResult) -> list[dg.AssetCheckResult]:
+    val = result.validation
+    problems = family_problems(result.family, "validation")
+    exact = [c for c in val if oracle_is_exact(problems[c.slot])]
+    beyond_oracle = [c for c in exact if c.penalized_regret_ci[1] < 0]
+    losses = [c for c in val if c.improvement_ci[1] < -CAPTURE_FLOOR]
+    twap_optimal = [c for c in val if c.oracle_improvement_vs_twap < CAPTURE_FLOOR]
+    wins = [c for c in twap_optimal if c.improvement_ci[0] > 0]
+    gains = [c for c in val if c.oracle_improvement_vs_twap >= MEANINGFUL_ORACLE_GAIN]
+    short = [c for c in gains if c.efficiency < EFFICIENCY_TARGET]
+    return [
+        dg.AssetCheckResult(
+            asset_key=AGENT,
+            check_name="no_loss_vs_twap",
+            passed=not losses,
+            metadata={
+                "problems_losing": dg.MetadataValue.json([c.slot for c in losses]),
+                "worst_ci95_high_pct": min(100 * c.improvement_ci[1] for c in val),
+            },
+        ),
+        dg.AssetCheckResult(
+            asset_key=AGENT,
+            check_name="no_win_where_twap_is_optimal",
+            passed=not wins,
+            metadata={
+                "twap_optimal_problems": dg.MetadataValue.json([c.slot for c in twap_optimal]),
+                "problems_winning": dg.MetadataValue.json([c.slot for c in wins]),
+            },
+        ),
+        dg.AssetCheckResult(
+            asset_key=AGENT,
+            check_name="no_win_over_oracle",
+            passed=not beyond_oracle,
+            metadata={
+                "problems_checked": dg.MetadataValue.json([c.slot for c in exact]),
+                "regret_ci95_bps": dg.MetadataValue.json([[round(v, 4) for v in c.penalized_regret_ci] for c in exact]),
+            },
+        ),
+        dg.AssetCheckResult(
+            asset_key=AGENT,
+            check_name="captures_oracle_gain",
+            passed=not short,
+            severity=dg.AssetCheckSeverity.WARN,
+            metadata={
+                "problems_checked": dg.MetadataValue.json([c.slot for c in gains]),
+                "efficiencies": dg.MetadataValue.json([round(c.efficiency, 4) for c in gains]),
+                "target": EFFICIENCY_TARGET,
+            },
+        ),
+    ]
+
+
+@dg.asset(
+    key=AGENT,
+    partitions_def=algorithm_partitions,
+    pool="training",
+    group_name="agents",
+    kinds={"pytorch", "numpy"},
+    check_specs=[
+        dg.AssetCheckSpec(
+            "no_loss_vs_twap",
+            asset=AGENT,
+            description=(
+                "on every validation problem the agent's mean-variance objective is not worse than "
+                "TWAP's by more than 1% beyond the 95% paired CI"
+            ),
+        ),
+        dg.AssetCheckSpec(
+            "no_win_where_twap_is_optimal",
+            asset=AGENT,
+            description=(
+                "where the oracle does not beat TWAP (risk-neutral, linear impact), the agent does not "
+                "either: a win beyond the CI there is a bug"
+            ),
+        ),
+        dg.AssetCheckSpec(
+            "no_win_over_oracle",
+            asset=AGENT,
+            description=(
+                "where the oracle is exact (static regime, linear impact), the agent does not beat it "
+                "beyond the CI on the oracle's own objective E[IS + lambda * inventory variance]"
+            ),
+        ),
+        dg.AssetCheckSpec(
+            "captures_oracle_gain",
+            asset=AGENT,
+            description="where the oracle beats TWAP by >= 5%, the agent captures >= 70% of that gain",
+        ),
+    ],
+)
+def trained_agent(context: dg.AssetExecutionContext, config: TrainedAgentConfig):
+    """Train the partition's algorithm on a scenario family (curriculum from the YAML config),
+    select the checkpoint on validation seeds, score it once on test seeds, and store the run
+    folder (model, VecNormalize stats, config, curves) under artifacts/models/<algo>/<run_id>/.
+    The output is the run folder's path."""
+    if config.family not in FAMILY_NAMES:
+        raise ValueError(f"trained_agent: unknown family {config.family!r}; known: {', '.join(FAMILY_NAMES)}")
+    algo = context.partition_key
+    result = train_agent(
+        algo, config.family, config.profile, overrides={"training": {"seed": config.seed}}, log=context.log.info
+    )
+    yield dg.Output(
+        str(result.run_dir),
+        metadata={
+            "run_dir": dg.MetadataValue.path(str(result.run_dir)),
+            "family": config.family,
+            "profile": config.profile,
+            "timesteps": result.timesteps,
+            "selected_timestep": result.selected_timestep,
+            "wall_s": round(result.wall_s, 1),
+            "train_timesteps_per_s": round(result.train_timesteps_per_s),
+            "curriculum": dg.MetadataValue.md(
+                "\n".join(f"- {t:,}: left {family} ({why})" for t, family, why in result.stage_history) or "single stage"
+            ),
+            "training_curves": dg.MetadataValue.md(png_markdown(result.curves_png.read_bytes(), "training curves")),
+            "validation": dg.MetadataValue.md(markdown_table(comparison_table(result.validation, config.family))),
+            "test": dg.MetadataValue.md(markdown_table(comparison_table(result.test, config.family))),
+            "mean_validation_capture": float(result.curves.filter(pl.col("selected"))["val_capture"].max()),
+        },
+    )
+    yield from _checks(result)
