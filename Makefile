@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 export DAGSTER_HOME ?= $(abspath .dagster_home)
 
-.PHONY: run test test-fast ui install ingest-goog bench clean chromium
+.PHONY: run test test-training ui install ingest-goog bench clean chromium
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,7 +30,11 @@ ingest-goog: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	$(PY) -m execution_assets.cli ingest ../shared/data/lobster
 
 test: $(STAMP) $(DAGSTER_HOME)/dagster.yaml chromium
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -m "not training"
+
+## the RL acceptance suite (trains PPO, SAC and DQN to the issue's bars; ~20 min on 2 cores)
+test-training: $(STAMP)
+	$(PY) -m pytest -q -m training
 
 ## headless Chromium + chromedriver for the browser test (tests/e2e), from Debian; skipped when present
 chromium:

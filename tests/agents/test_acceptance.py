@@ -16,7 +16,7 @@ import pytest
 
 from execution_assets.agents.training import RunResult, train_agent
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.training
 
 _RUNS: dict[tuple[str, str], RunResult] = {}
 
