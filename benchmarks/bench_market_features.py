@@ -64,7 +64,9 @@ def main() -> None:
         del snapshots
 
         with Timer() as scan:
-            con.execute("SELECT count(*), sum(bid_px_1 + ask_px_1), sum(bid_sz_1 + ask_sz_1) FROM raw.l2_snapshots").fetchall()
+            con.execute(
+                "SELECT count(*), sum(bid_px_1 + ask_px_1), sum(bid_sz_1 + ask_sz_1) FROM raw.l2_snapshots"
+            ).fetchall()
 
         with Timer() as features:
             written = write_book_features(con, args.instrument, dates[0], dates[-1])

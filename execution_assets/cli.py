@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> None:
     run = commands.add_parser("run", help="materialize every asset on the built-in synthetic market")
     run.add_argument("--days", type=int, default=5, help="synthetic days per instrument (default 5)")
     run.add_argument("--profile", default="quick", help="training budget: quick (default), standard or full")
-    run.add_argument("--episodes", type=int, default=1000, help="evaluation paths per scenario (default 1000)")
+    run.add_argument("--episodes", type=int, default=200, help="evaluation paths per scenario (default 200)")
     ingest_parser = commands.add_parser("ingest", help="ingest raw files or folders (LOBSTER, parquet, CSV)")
     ingest_parser.add_argument("paths", nargs="+", type=Path)
     args = parser.parse_args(argv)

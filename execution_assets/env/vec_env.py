@@ -27,7 +27,7 @@ from execution_assets.env.problems import ProblemSpec, check_reward, make_sample
 from execution_assets.sim.market_path import validate_replay_mid
 from execution_assets.sim.observation import OBS_HIGH, OBS_LOW
 from execution_assets.sim.problem import ExecutionProblem
-from execution_assets.sim.vec_market import EpisodeSummary, VecMarket
+from execution_assets.sim.vec_market import EpisodeSummary, FinishedBatch, VecMarket
 
 N_DISCRETE = 11
 _EMPTY_INFO = MappingProxyType({})
@@ -55,7 +55,7 @@ class ExecutionVecEnv(VecEnv):
         self._problem_rng = np.random.default_rng(seed)
         self._batch = 0
         self.market: VecMarket | None = None
-        self._finished: VecMarket | None = None
+        self._finished: FinishedBatch | None = None
         self._actions: np.ndarray | None = None
         action_space = spaces.Discrete(N_DISCRETE) if discrete else spaces.Box(0.0, 1.0, (1,), np.float32)
         super().__init__(n_envs, spaces.Box(OBS_LOW, OBS_HIGH, dtype=np.float32), action_space)
@@ -143,22 +143,22 @@ class ExecutionVecEnv(VecEnv):
         return self._base_seed if self._batch == 0 else [self._base_seed, self._batch]
 
     def _start_batch(self, forced: ExecutionProblem | None) -> None:
+        """Reset the market for the next batch, keeping the finished one's history for
+        ``last_summary`` (one market: its path buffers are reused, only the history alternates)."""
         problem = forced or self._sampler(self._problem_rng)
-        current = self.market
-        if current is not None and current.done:
-            recycled, self._finished = self._finished, current
-        else:
-            recycled = current  # first batch, or reset() mid-batch: its buffers can be reused
-        if recycled is None or recycled.problem != problem:
-            recycled = VecMarket(
+        market = self.market
+        if market is not None and market.done:
+            self._finished = market.finish(spare=self._finished)
+        if market is None or market.problem != problem:
+            market = VecMarket(
                 problem,
                 self.num_envs,
                 replay_mid=self.replay_mid,
                 mark_to_market=self.reward_design == "ac_utility",
             )
-        recycled.reset(self._batch_seed())
+        market.reset(self._batch_seed())
         self._batch += 1
-        self.market = recycled
+        self.market = market
 
     @staticmethod
     def _terminal_infos(market: VecMarket, obs: np.ndarray) -> list[dict[str, Any]]:

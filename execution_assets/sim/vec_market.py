@@ -74,6 +74,48 @@ class EpisodeSummary:
         return self.is_bps / self.filled_frac
 
 
+@dataclass(frozen=True)
+class FinishedBatch:
+    """The history of a finished batch of ``problem``: what ``EpisodeSummary`` is computed from.
+
+    ``VecMarket.finish`` hands one over so that its summary can still be taken after the market
+    has been reset for the next batch (no copy of the (N, n) arrays).
+    """
+
+    problem: ExecutionProblem
+    shares: np.ndarray  # (N, n) q_k
+    fills: np.ndarray  # (N, n) side * (P_k / S_0 - 1)
+    costs: np.ndarray  # (N, n) cost_bps per step
+    risk: np.ndarray  # (N, n) risk_bps per step
+    mtm: np.ndarray | None  # (N, n) mark-to-market increments, if tracked
+    remaining: np.ndarray  # (n,) x_N
+    invalid_actions: np.ndarray  # (n,)
+    arrival_price: np.ndarray  # (n,)
+    temp_coef: float  # temporary impact per share^beta, fraction of S_0
+    half_spread: float  # fraction of S_0
+
+    def summary(self) -> EpisodeSummary:
+        """Per-episode results (fresh arrays: they outlive this batch's buffers)."""
+        shares, fills, beta = self.shares, self.fills, self.problem.impact.beta
+        if beta == 1.0:
+            temp = shares * self.temp_coef
+        else:
+            temp = np.power(shares, beta) * self.temp_coef
+        market_vwap = (fills - temp).mean(axis=0) - self.half_spread  # mean pre-trade mid, side-signed
+        is_bps = self.costs.sum(axis=0)
+        return EpisodeSummary(
+            is_bps=is_bps,
+            vwap_slippage_bps=is_bps - BPS * market_vwap,
+            filled_frac=1.0 - self.remaining / self.problem.total_shares,
+            n_child_orders=(shares > 0).sum(axis=0),
+            risk_penalty_bps=self.risk.sum(axis=0),
+            invalid_actions=self.invalid_actions.copy(),
+            shares=shares.copy(),
+            fill_return=fills.copy(),
+            arrival_price=self.arrival_price.copy(),
+        )
+
+
 class VecMarket:
     """n episodes of ``problem`` (parametric, or replaying ``replay_mid``, 1-second mids)."""
 
@@ -359,26 +401,42 @@ class VecMarket:
 
     def summary(self) -> EpisodeSummary:
         """Per-episode results; call when ``done``."""
-        if not self.done:
-            raise RuntimeError(f"VecMarket.summary: episodes are at step {self.k} of {self.n_steps}")
-        shares, fills = self._shares, self._fills
-        if self._beta == 1.0:
-            temp = shares * self._temp_coef
+        return self._finished_batch("summary", copy=False).summary()
+
+    def finish(self, spare: FinishedBatch | None = None) -> FinishedBatch:
+        """Hand the finished batch over (its summary stays available after the next ``reset``).
+
+        The market goes on (after ``reset``) with ``spare``'s history buffers (a batch handed over
+        earlier and no longer needed, of the same problem and size) or with fresh ones. No (N, n)
+        array is copied, so a caller that wants the last summary need not keep a second market.
+        """
+        finished = self._finished_batch("finish", copy=True)
+        if (
+            spare is not None
+            and spare.problem == self.problem
+            and spare.shares.shape == self._shares.shape
+            and (spare.mtm is None) == (self._mtm is None)
+        ):
+            self._shares, self._fills, self._costs, self._risk, self._mtm = (
+                spare.shares, spare.fills, spare.costs, spare.risk, spare.mtm,
+            )  # fmt: skip
         else:
-            temp = np.power(shares, self._beta) * self._temp_coef
-        market_vwap = (fills - temp).mean(axis=0) - self._hs  # mean pre-trade mid, side-signed
-        is_bps = self.is_bps
-        return EpisodeSummary(
-            is_bps=is_bps,
-            vwap_slippage_bps=is_bps - BPS * market_vwap,
-            filled_frac=1.0 - self.remaining / self.total_shares,
-            n_child_orders=(shares > 0).sum(axis=0),
-            risk_penalty_bps=self.risk_penalty_bps,
-            invalid_actions=self.invalid_actions.copy(),
-            shares=shares.copy(),
-            fill_return=fills.copy(),
-            arrival_price=self.path.arrival_price.copy(),
-        )
+            shape = self._shares.shape
+            self._shares, self._fills, self._costs = np.empty(shape), np.empty(shape), np.empty(shape)
+            self._risk = np.zeros(shape)  # rows stay 0 when risk_aversion is 0
+            self._mtm = None if self._mtm is None else np.empty(shape)
+        self.path, self.k = None, 0  # the history is gone: reset() before stepping again
+        return finished
+
+    def _finished_batch(self, caller: str, copy: bool) -> FinishedBatch:
+        """The history as a ``FinishedBatch``; ``copy`` the (n,) state that the next reset overwrites."""
+        if not self.done:
+            raise RuntimeError(f"VecMarket.{caller}: episodes are at step {self.k} of {self.n_steps}")
+        state = (self.remaining, self.invalid_actions, self.path.arrival_price)
+        if copy:
+            state = tuple(a.copy() for a in state)
+        history = (self._shares, self._fills, self._costs, self._risk, self._mtm)
+        return FinishedBatch(self.problem, *history, *state, self._temp_coef, self._hs)
 
 
 def _shocks_like(path: MarketPath, problem: ExecutionProblem) -> Shocks:
