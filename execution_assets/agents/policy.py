@@ -16,6 +16,8 @@ from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.vec_env import VecNormalize
 
 from execution_assets.agents.actions import ActionMap
+from execution_assets.paths import artifacts_dir
+from execution_assets.sim.observation import N_OBS, OBS_FIELDS
 from execution_assets.sim.problem import ExecutionProblem
 from execution_assets.strategies import Strategy
 
@@ -44,8 +46,15 @@ class AgentPolicy(Strategy):
 
 
 def load_agent(run_dir: str | Path, *, device: str = "cpu") -> AgentPolicy:
-    """The selected checkpoint of a training run folder (see ``artifacts``) as a strategy."""
-    run_dir = Path(run_dir)
+    """The selected checkpoint of a training run folder (see ``artifacts``) as a strategy.
+
+    Only folders inside the project's artifact store load: a model file is a pickle, and
+    unpickling runs code, so a path from elsewhere is refused rather than trusted.
+    """
+    run_dir = Path(run_dir).resolve()
+    store = (artifacts_dir() / "models").resolve()
+    if not run_dir.is_relative_to(store):
+        raise PermissionError(f"refusing to load a model from {run_dir}: models load only from {store}")
     config_path = run_dir / CONFIG_FILE
     if not config_path.exists():
         raise FileNotFoundError(f"{run_dir} is not a training run folder: {CONFIG_FILE} is missing")
@@ -56,6 +65,11 @@ def load_agent(run_dir: str | Path, *, device: str = "cpu") -> AgentPolicy:
 def load_checkpoint(run_dir: Path, algo: str, env_config: dict, *, device: str = "cpu") -> AgentPolicy:
     """The model and normalizer saved in ``run_dir``, acting as ``env_config`` says."""
     model = ALGORITHM_CLASSES[algo].load(run_dir / MODEL_FILE, device=device)
+    if model.observation_space.shape != (N_OBS,):
+        raise ValueError(
+            f"{run_dir / MODEL_FILE}: the model observes {model.observation_space.shape}, but the env "
+            f"now emits ({N_OBS},) = {OBS_FIELDS}; retrain it (the observation layout changed)"
+        )
     normalizer = None
     if (run_dir / NORMALIZER_FILE).exists():
         with open(run_dir / NORMALIZER_FILE, "rb") as fh:

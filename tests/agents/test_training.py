@@ -30,13 +30,15 @@ def tiny(algo: str, timesteps: int = 1920, **training) -> dict:
     }
 
 
-def _train(algo, family, tmp_path, name, **training):
-    return train_agent(algo, family, "standard", overrides=tiny(algo, **training), run_dir=tmp_path / name, progress=False, log=lambda _: None)
+def _train(algo, family, name, **training):
+    """A tiny training run in the (temporary) artifact store, the only place models load from."""
+    run_dir = models_dir(algo) / name
+    return train_agent(algo, family, "standard", overrides=tiny(algo, **training), run_dir=run_dir, progress=False, log=lambda _: None)
 
 
 @pytest.mark.parametrize("algo", ["ppo", "sac", "dqn"])
-def test_run_folder_and_round_trip(algo, tmp_path):
-    result = _train(algo, "almgren_chriss", tmp_path, algo)
+def test_run_folder_and_round_trip(algo, data_dir):
+    result = _train(algo, "almgren_chriss", algo)
     files = {p.name for p in result.run_dir.iterdir()}
     assert {"model.zip", "vecnormalize.pkl", "normalization.json", "config.yaml", "curves.csv", "curves.png", "summary.json"} <= files
     config = yaml.safe_load((result.run_dir / "config.yaml").read_text())
@@ -56,10 +58,10 @@ def test_run_folder_and_round_trip(algo, tmp_path):
     assert np.all(out.filled_frac == 1.0) and np.all(np.isfinite(out.is_bps))
 
 
-def test_same_seed_same_model_and_numbers(tmp_path):
-    a = _train("ppo", "almgren_chriss", tmp_path, "a")
-    b = _train("ppo", "almgren_chriss", tmp_path, "b")
-    c = _train("ppo", "almgren_chriss", tmp_path, "c", seed=1)
+def test_same_seed_same_model_and_numbers(data_dir):
+    a = _train("ppo", "almgren_chriss", "a")
+    b = _train("ppo", "almgren_chriss", "b")
+    c = _train("ppo", "almgren_chriss", "c", seed=1)
     cols = ["timesteps", "train_objective_bps", "val_agent_bps", "val_capture"]
     assert a.curves.select(cols).equals(b.curves.select(cols))
     assert a.test[0].agent == b.test[0].agent
@@ -67,9 +69,9 @@ def test_same_seed_same_model_and_numbers(tmp_path):
     assert torch.equal(pa, pb) and not torch.equal(pa, pc)
 
 
-def test_curriculum_moves_through_the_stages(tmp_path):
+def test_curriculum_moves_through_the_stages(data_dir):
     stages = [{"family": "easy", "max_timesteps": 960, "advance_at": 2.0, "patience": 100}]
-    result = _train("ppo", "medium", tmp_path, "cur", timesteps=2880, curriculum=stages)
+    result = _train("ppo", "medium", "cur", timesteps=2880, curriculum=stages)
     assert [h[1] for h in result.stage_history] == ["easy"] and "budget" in result.stage_history[0][2]
     assert result.curves["stage"].to_list()[0] == "easy" and result.curves["stage"].to_list()[-1] == "medium"
     assert not result.curves.filter(pl.col("stage") == "easy")["selected"].any()  # selection on the target only
