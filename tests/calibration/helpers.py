@@ -7,6 +7,7 @@ import duckdb
 
 from execution_assets.calibration import store
 from execution_assets.calibration.adv import ADV_WINDOW
+from execution_assets.cli import business_days as weekdays_from
 from execution_assets.features import write_book_features
 from execution_assets.impact import ImpactParams
 from execution_assets.market.instruments import DEFAULT_INSTRUMENTS
@@ -36,12 +37,7 @@ NO_TRANSIENT = InstrumentSpec(
 
 
 def business_days(n: int, start: dt.date = START) -> list[dt.date]:
-    days, day = [], start
-    while len(days) < n:
-        if day.weekday() < 5:
-            days.append(day)
-        day += dt.timedelta(days=1)
-    return days
+    return weekdays_from(start, n)
 
 
 def simulated_warehouse(
