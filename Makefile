@@ -30,11 +30,12 @@ ingest-goog: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	$(PY) -m execution_assets.cli ingest ../shared/data/lobster
 
 test: $(STAMP) $(DAGSTER_HOME)/dagster.yaml chromium
-	$(PY) -m pytest -q -m "not training"
+	$(PY) -m pytest -q -m "not training and not timing"
 
 ## the RL acceptance suite (trains PPO, SAC and DQN to the issue's bars; ~20 min on 2 cores)
+## and the wall-clock concurrency test (needs idle cores)
 test-training: $(STAMP)
-	$(PY) -m pytest -q -m training
+	$(PY) -m pytest -q -m "training or timing"
 
 ## headless Chromium + chromedriver for the browser test (tests/e2e), from Debian; skipped when present
 chromium:

@@ -57,18 +57,23 @@ def table_hashes(database: Path) -> dict[str, tuple[int, int]]:
     """(rows, order-independent hash of the rows) of every table in the warehouse.
 
     Columns that record when something ran (``*_at``) are left out: they differ by design.
+    Doubles are rounded to 9 decimal places (see below).
     """
     con = duckdb.connect(str(database), read_only=True)
     try:
         columns: dict[str, list[str]] = {}
-        for schema, table, column in con.execute(
-            "SELECT table_schema, table_name, column_name FROM information_schema.columns "
+        for schema, table, column, data_type in con.execute(
+            "SELECT table_schema, table_name, column_name, data_type FROM information_schema.columns "
             "WHERE table_schema NOT IN ('main', 'information_schema', 'pg_catalog') "
             "AND table_name IN (SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE') "
             "ORDER BY table_schema, table_name, ordinal_position"
         ).fetchall():
             if not column.endswith("_at"):
-                columns.setdefault(f"{schema}.{table}", []).append(f'"{column}"')
+                # DuckDB's parallel float aggregation may differ in the last bits between runs:
+                # doubles are compared to 9 decimal places
+                quoted = f'"{column}"'
+                value = f"round({quoted}, 9)" if data_type == "DOUBLE" else quoted
+                columns.setdefault(f"{schema}.{table}", []).append(value)
         digest = "SELECT count(*), coalesce(sum(hash({})::HUGEINT), 0) FROM {}"
         return {table: con.execute(digest.format(", ".join(cols), table)).fetchall()[0] for table, cols in columns.items()}
     finally:
