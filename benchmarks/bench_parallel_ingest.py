@@ -181,8 +181,8 @@ location (torch included) before a second or two of simulating, validating and w
 CPU work, so parallel runs pay off only with idle cores. The duckdb pool is not the limit: steps
 holding it took at most {pool_share:.0%} of the wall time, which bounds the speed-up near
 {1 / pool_share:.0f}x. "load avg" is the machine's mean 1-minute load average during the setting:
-this 2-core machine was shared with other jobs, so the timings are noisy and a second run mostly
-competed with them for CPU.
+this 2-core machine was shared with other jobs, so the timings are noisy: a second run competes
+with them for the same two cores (each run took longer: mean run s).
 """,
     )
 
