@@ -10,6 +10,7 @@ Run ``python -m benchmarks.bench_evaluation``. Times (wall clock, this process):
 
 from __future__ import annotations
 
+import os
 import time
 
 import polars as pl
@@ -28,6 +29,7 @@ def main() -> None:
     calibrations = [default_calibration(name) for name in sorted(DEFAULT_INSTRUMENTS)]
     by_instrument = calibration_by_instrument(calibrations)
     test = scenario_grid(calibrations, ["test"])
+    load_start = os.getloadavg()[0]
     baselines = evaluate_scenarios(test, by_instrument, N_EPISODES, include_oracle=False)
     steps = int((test["n_steps"] * N_EPISODES).sum()) * 5
     started = time.perf_counter()
@@ -40,12 +42,13 @@ def main() -> None:
     oracle_exact = _oracle_seconds(exact, by_instrument)
     oracle_dp = _oracle_seconds(dp_sample, by_instrument)
     dp_total = oracle_dp / dp_sample.height * dp.height
+    load_end = os.getloadavg()[0]
     failures = baselines.failures.group_by("strategy").len().sort("strategy")
     body = f"""
 Five baselines (TWAP, VWAP, POV, Almgren-Chriss, Obizhaeva-Wang) on all {test.height:,} test
 scenarios of the two built-in instruments (default calibration), {N_EPISODES:,} shared paths per
-scenario, {steps / 1e6:,.0f} M agent-steps in all. Measured while other helpers' jobs shared the
-2 cores (timings under load).
+scenario, {steps / 1e6:,.0f} M agent-steps in all. 1-minute load average {load_start:.1f} at the
+start, {load_end:.1f} at the end (2 cores; above 2 means other work shared them).
 
 | stage | scenarios | wall (s) | per scenario (ms) |
 |---|---:|---:|---:|

@@ -85,7 +85,7 @@ def train_agents(dagster_instance: dg.DagsterInstance, profile: str) -> None:
 def evaluate(dagster_instance: dg.DagsterInstance, n_episodes: int) -> None:
     """Scenario grid, paired evaluation of every strategy and agent, robustness, reports."""
     episodes = {"config": {"n_episodes": n_episodes}}
-    _definitions().resolve_job_def("evaluation_reports_job").execute_in_process(
+    _definitions().resolve_job_def("evaluate_job").execute_in_process(
         instance=dagster_instance,
         run_config={**QUIET_LOGS, "ops": {"episode_results": episodes, "robustness_results": episodes}},
     )

@@ -1,8 +1,9 @@
 """The headline tables: improvement vs TWAP per scenario family, with 95% CIs and the oracle ceiling.
 
 Run ``python -m execution_assets.evaluation.headline`` after the evaluation has been
-materialized; it reads ``evaluation.strategy_summary`` (read-only) and prints Markdown for the
-README. A family is an impact model x horizon; each cell is the mean improvement over the
+materialized; it reads ``evaluation.strategy_summary`` (read-only) and prints Markdown;
+``--readme README.md`` also writes it between the README's headline markers, so the table
+there is always this command's output, never typed. A family is an impact model x horizon; each cell is the mean improvement over the
 family's scenarios as % of TWAP's mean |IS| with its 95% CI (normal, from the per-scenario
 paired standard errors); the oracle column is the ceiling the model allows.
 """
@@ -74,10 +75,42 @@ def headline_table(families: pl.DataFrame, metric: str = "is") -> str:
     return "\n".join(lines)
 
 
+README_START = "<!-- headline:start (written by python -m execution_assets.evaluation.headline --readme README.md) -->"
+README_END = "<!-- headline:end -->"
+
+
+def render(families: pl.DataFrame, metric: str = "both") -> str:
+    """The headline tables for ``metric`` ("is", "objective" or "both") with their reading guide."""
+    metrics = tuple(METRICS) if metric == "both" else (metric,)
+    parts = []
+    for m in metrics:
+        if len(metrics) > 1:
+            parts.append(f"**Improvement vs TWAP on {METRICS[m]}**\n")
+        parts.append(headline_table(families, m) + "\n")
+    episodes = int(families["n_episodes"].max())
+    parts.append(
+        f"Improvement vs TWAP as % of TWAP's mean |cost| (positive = cheaper), mean over the family's test "
+        f"scenarios ({episodes:,} shared price paths each), 95% CI from the paired per-scenario standard errors; "
+        "(k/n): the strategy could plan only k of the n scenarios. With risk aversion the strategies and the "
+        "oracle minimize the risk-adjusted cost, so the oracle bounds that table, not the mean-IS one. "
+        f"Produced by `python -m execution_assets.evaluation.headline --metric {metric}`."
+    )
+    return "\n".join(parts)
+
+
+def replace_section(text: str, body: str, source: Path | str = "README") -> str:
+    """``text`` with everything between the headline markers replaced by ``body``."""
+    start, end = text.find(README_START), text.find(README_END)
+    if start < 0 or end < start:
+        raise ValueError(f"{source}: no headline section; add the lines\n{README_START}\n{README_END}")
+    return text[: start + len(README_START)] + "\n\n" + body.strip() + "\n\n" + text[end:]
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="execution_assets.evaluation.headline", description=__doc__)
     parser.add_argument("--metric", choices=(*METRICS, "both"), default="both", help="mean IS, risk-adjusted cost, or both (default)")
     parser.add_argument("--warehouse", type=Path, default=None, help="DuckDB file (default: the project's warehouse)")
+    parser.add_argument("--readme", type=Path, default=None, help="also write the tables between this file's headline markers")
     args = parser.parse_args(argv)
     path = args.warehouse or warehouse_path()
     if not path.exists():
@@ -86,18 +119,11 @@ def main(argv: list[str] | None = None) -> None:
         families = run_sql_file(con, "evaluation/headline", {})
     if families.is_empty():
         raise SystemExit(f"{path}: evaluation.strategy_summary is empty: materialize strategy_summary first")
-    metrics = tuple(METRICS) if args.metric == "both" else (args.metric,)
-    for metric in metrics:
-        if len(metrics) > 1:
-            print(f"\n**Improvement vs TWAP on {METRICS[metric]}**\n")
-        print(headline_table(families, metric))
-    print(
-        "\nImprovement vs TWAP as % of TWAP's mean |cost| (positive = cheaper), mean over the family's test "
-        "scenarios, 95% CI from the paired per-scenario standard errors; (k/n): the strategy could plan only "
-        "k of the n scenarios. With risk aversion the strategies and the oracle minimize the risk-adjusted "
-        "cost, so the oracle bounds that table, not the mean-IS one. "
-        f"Produced by `python -m execution_assets.evaluation.headline --metric {args.metric}`."
-    )
+    body = render(families, args.metric)
+    print(body)
+    if args.readme is not None:
+        args.readme.write_text(replace_section(args.readme.read_text(), body, args.readme))
+        print(f"\nwrote the headline into {args.readme}")
 
 
 if __name__ == "__main__":

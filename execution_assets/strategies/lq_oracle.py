@@ -21,6 +21,11 @@ the feedback law reproduces the optimal static schedule (AC, or OW with transien
 without the sign constraint; with the signal, trades may want to reverse (u < 0) or exceed what
 is left. The env allows neither, so the strategy clips the fraction to [0, 1]; the policy is
 exact whenever the clip does not bind (``LQSolution.unconstrained_value`` is then its value).
+Clipping at extreme signals costs nothing measurable (within 0.06 bps of the constrained DP on
+every normal and volatile test scenario, 1,000 paths), but a known trend makes the unconstrained
+law buy ahead and sell back (round trips that earn the drift), so its nominal path itself leaves
+the bounds and the clipped policy is far from optimal (18 bps on a 1-day trending order): the
+oracle then solves the constrained problem by DP (``within_bounds_nominally``).
 """
 
 from __future__ import annotations
@@ -52,6 +57,18 @@ class LQSolution:
         var = self.signal.stationary_std**2 if initial_signal_var is None else initial_signal_var
         P = self.value_matrices[0]
         return float(P[X, X] + 2 * P[X, ONE] + P[ONE, ONE] + var * P[SIG, SIG])
+
+    def within_bounds_nominally(self, decay: float, kappa_a: float, tol: float = 1e-9) -> bool:
+        """Whether the law keeps 0 <= u <= x along the path with the signal at its mean (I = 0).
+
+        ``decay`` and ``kappa_a`` move the transient state J as the simulator does."""
+        x, j = 1.0, 0.0
+        for k in range(self.gains.shape[0]):
+            u = float(self.trade(k, np.array([[x, j, 0.0, 1.0]]))[0])
+            if u < -tol or u > x + tol:
+                return False
+            x, j = x - u, decay * (j + kappa_a * u)
+        return True
 
 
 def _stage_cost(problem: ExecutionProblem, sig: SignalModel) -> np.ndarray:

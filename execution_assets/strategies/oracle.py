@@ -5,7 +5,9 @@ the exact solver for the model at hand:
 
 - no signal: the state evolves deterministically, so the optimal policy is a static schedule:
   the exact QP for linear impact (``static_optimal``), SLSQP on the exact objective otherwise;
-- signal, linear impact: the LQ feedback law from the Riccati recursion (``lq_oracle``);
+- signal, linear impact: the LQ feedback law from the Riccati recursion (``lq_oracle``), unless
+  that law leaves 0 <= u <= x on its nominal path (a known trend makes it round-trip), where
+  clipping it would be far from optimal: then the constrained DP below;
 - signal, power-law impact: numerical dynamic programming (``dp_oracle``).
 
 State. The oracle reads only the signal from the observation (``imbalance`` = side * I_k, std 1,
@@ -39,7 +41,7 @@ def oracle_planning_problem(problem: ExecutionProblem) -> ExecutionProblem:
 class Oracle(Strategy):
     name = "oracle"
 
-    def __init__(self, *, dp_inventory: int = 200, dp_transient: int = 21, dp_signal: int = 31) -> None:
+    def __init__(self, *, dp_inventory: int = 200, dp_transient: int = 11, dp_signal: int = 31) -> None:
         self.dp_grid = dict(n_inventory=dp_inventory, n_transient=dp_transient, n_signal=dp_signal)
         self.solver = "static"
         self._plan: ExecutionProblem | None = None
@@ -54,9 +56,11 @@ class Oracle(Strategy):
             if not signal_model(plan).active:
                 self.solver = "static"
                 self._fractions = fractions_of_remaining(optimal_static_schedule(plan))
-            elif linear:
+            elif linear and (lq := solve_lq(plan)).within_bounds_nominally(
+                transient_decay_per_step(plan), plan.impact.kappa * plan.size_frac_adv
+            ):
                 self.solver = "riccati"
-                self._lq = solve_lq(plan)
+                self._lq = lq
             else:
                 self.solver = "dp"
                 self._dp = solve_dp(plan, **self.dp_grid)

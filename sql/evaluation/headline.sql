@@ -4,7 +4,7 @@
 -- error is sqrt(sum se^2) / n. Percentages divide by the family's mean |TWAP cost| (its own
 -- sampling noise, over n x episodes, is ignored).
 WITH rows AS (
-    SELECT c.impact_model, c.horizon_s, s.strategy,
+    SELECT c.impact_model, c.horizon_s, s.strategy, s.n_episodes,
            s.improvement_vs_twap_bps AS is_bps, s.improvement_se_bps AS is_se,
            s.improvement_objective_bps AS obj_bps, s.improvement_objective_se_bps AS obj_se,
            t.mean_is_bps AS twap_is, t.mean_objective_bps AS twap_obj
@@ -16,7 +16,7 @@ WITH rows AS (
     UNION ALL
     SELECT 'all', NULL, * EXCLUDE (impact_model, horizon_s) FROM rows
 )
-SELECT impact_model, horizon_s, strategy, count(*) AS scenarios,
+SELECT impact_model, horizon_s, strategy, count(*) AS scenarios, max(n_episodes) AS n_episodes,
        avg(is_bps) AS is_improvement_bps, sqrt(sum(is_se * is_se)) / count(*) AS is_se_bps,
        avg(twap_is) AS twap_is_bps, 100.0 / nullif(avg(abs(twap_is)), 0) AS is_pct_scale,
        avg(obj_bps) AS objective_improvement_bps, sqrt(sum(obj_se * obj_se)) / count(*) AS objective_se_bps,

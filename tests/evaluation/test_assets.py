@@ -122,3 +122,31 @@ def test_headline_command_prints_both_tables(evaluated, capsys):
     assert out.count("| family | scenarios |") == 2
     assert "**all scenarios**" in out and "Oracle (ceiling)" in out
     assert out.count("| **all scenarios** | 6 |") == 2
+
+
+def test_headline_command_writes_the_readme_section(evaluated, tmp_path, capsys):
+    from execution_assets.evaluation.headline import README_END, README_START, main
+
+    _, data = evaluated
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# title\n\n## Headline\n{README_START}\nstale table\n{README_END}\n\n## Next\nkept\n")
+    main(["--warehouse", str(data / "warehouse.duckdb"), "--readme", str(readme)])
+    printed = capsys.readouterr().out
+    text = readme.read_text()
+    assert "stale table" not in text and text.startswith("# title") and text.endswith("## Next\nkept\n")
+    section = text[text.index(README_START) + len(README_START) : text.index(README_END)]
+    assert section.strip() == printed.split("\nwrote the headline")[0].strip()
+    assert "| **all scenarios** | 6 |" in section
+    main(["--warehouse", str(data / "warehouse.duckdb"), "--readme", str(readme)])
+    assert readme.read_text() == text  # idempotent
+
+
+def test_headline_refuses_a_readme_without_markers(evaluated, tmp_path):
+    from execution_assets.evaluation.headline import main
+
+    _, data = evaluated
+    readme = tmp_path / "README.md"
+    readme.write_text("# no markers\n")
+    with pytest.raises(ValueError, match="no headline section"):
+        main(["--warehouse", str(data / "warehouse.duckdb"), "--readme", str(readme)])
+    assert readme.read_text() == "# no markers\n"

@@ -1,14 +1,18 @@
 """Agents: one trained RL agent per algorithm (DQN, PPO, SAC), saved as a run folder."""
 
+from typing import TYPE_CHECKING
+
 import dagster as dg
 import polars as pl
 
 from execution_assets.agents.scenarios import FAMILY_NAMES, family_problems
-from execution_assets.agents.training import RunResult, train_agent
 from execution_assets.agents.validation import CAPTURE_FLOOR, Comparison
 from execution_assets.markdown import markdown_table
 from execution_assets.plots import png_markdown
 from execution_assets.sim.problem import ExecutionProblem
+
+if TYPE_CHECKING:  # torch and SB3 load only in the training step, not in every run's process
+    from execution_assets.agents.training import RunResult
 
 AGENT = dg.AssetKey("trained_agent")
 algorithm_partitions = dg.StaticPartitionsDefinition(["dqn", "ppo", "sac"])
@@ -44,7 +48,7 @@ def oracle_is_exact(problem: ExecutionProblem) -> bool:
     return problem.regime_switch_rate_per_s == 0 and problem.impact.beta == 1.0 and problem.impact.delta == 1.0
 
 
-def _checks(result: RunResult) -> list[dg.AssetCheckResult]:
+def _checks(result: "RunResult") -> list[dg.AssetCheckResult]:
     val = result.validation
     problems = family_problems(result.family, "validation")
     exact = [c for c in val if oracle_is_exact(problems[c.slot])]
@@ -141,6 +145,8 @@ def trained_agent(context: dg.AssetExecutionContext, config: TrainedAgentConfig)
     The output is the run folder's path."""
     if config.family not in FAMILY_NAMES:
         raise ValueError(f"trained_agent: unknown family {config.family!r}; known: {', '.join(FAMILY_NAMES)}")
+    from execution_assets.agents.training import train_agent
+
     algo = context.partition_key
     result = train_agent(
         algo, config.family, config.profile, overrides={"training": {"seed": config.seed}}, log=context.log.info
