@@ -20,8 +20,7 @@ from stable_baselines3.common.vec_env import VecNormalize
 from execution_assets.agents.actions import ActionMap
 from execution_assets.paths import artifacts_dir
 from execution_assets.sim.observation import N_OBS, OBS_FIELDS
-from execution_assets.sim.problem import ExecutionProblem
-from execution_assets.strategies import Strategy
+from execution_assets.strategies.base import StatelessPolicy
 
 ALGORITHM_CLASSES: dict[str, type[BaseAlgorithm]] = {"dqn": DQN, "ppo": PPO, "sac": SAC}
 MODEL_FILE = "model.zip"
@@ -29,7 +28,7 @@ NORMALIZER_FILE = "vecnormalize.pkl"
 CONFIG_FILE = "config.yaml"
 
 
-class AgentPolicy(Strategy):
+class AgentPolicy(StatelessPolicy):
     def __init__(
         self, model: BaseAlgorithm, action_map: ActionMap, normalizer: VecNormalize | None, name: str = "agent"
     ) -> None:
@@ -38,9 +37,6 @@ class AgentPolicy(Strategy):
         self.normalizer = normalizer
         self.name = name
         model.policy.set_training_mode(False)  # once: SB3's predict() re-walks every module per call
-
-    def reset(self, problem: ExecutionProblem, n_episodes: int) -> None:
-        """Stateless between steps: everything it needs is in the observation."""
 
     def act(self, obs: np.ndarray) -> np.ndarray:
         """``model.predict(x, deterministic=True)`` without its per-call checks and mode switches,

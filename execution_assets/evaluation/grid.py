@@ -9,14 +9,24 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from execution_assets.evaluation.paired import baseline_strategies, episode_frame, evaluate_problem
+from execution_assets.evaluation.paired import (
+    BASELINES,
+    ORACLE,
+    StrategyFailure,
+    baseline_strategies,
+    episode_frame,
+    evaluate_problem,
+    run_stateless_together,
+)
 from execution_assets.scenarios import MarketCalibration, default_calibration, stored_problem
+from execution_assets.sim.market_path import draw_path
 from execution_assets.strategies import Oracle
-from execution_assets.strategies.base import Strategy
+from execution_assets.strategies.base import StatelessPolicy, Strategy
 
 FAILURE_COLUMNS = {"scenario_id": pl.String(), "strategy": pl.String(), "error": pl.String()}
 
 Progress = Callable[[int, int], None]
+POLICY_BATCH = 32  # scenarios a stateless policy (an agent) works at once: one forward pass per step for all
 
 
 @dataclass(frozen=True)
@@ -48,25 +58,47 @@ def evaluate_scenarios(
     """
     if n_episodes < 2:
         raise ValueError(f"n_episodes must be >= 2 for a standard error, got {n_episodes}")
+    names = [a.name for a in agents]
+    if len(set(names)) < len(names) or set(names) & {*BASELINES, ORACLE}:
+        raise ValueError(f"agent names must be distinct and differ from the baselines' and the oracle's: {names}")
     start = time.perf_counter()
     oracle = Oracle()  # one instance: it reuses its solution across identical planning problems
+    together = [a for a in agents if isinstance(a, StatelessPolicy)]
+    one_by_one = [a for a in agents if not isinstance(a, StatelessPolicy)]
     frames, failures = [], []
-    for i, row in enumerate(scenarios.iter_rows(named=True)):
-        problem = stored_problem(row)
-        instrument = row["instrument"]
-        curve = (calibrations.get(instrument) or default_calibration(instrument)).volume_curve
-        baselines = baseline_strategies(problem, curve, row["start_s"]) if include_baselines else []
-        strategies = [*baselines, *([oracle] if include_oracle else []), *agents]
-        results, failed = evaluate_problem(problem, strategies, n_episodes, int(row["seed"]))
-        frames.append(episode_frame(row["scenario_id"], results))
-        failures += [(row["scenario_id"], f.strategy, f.error) for f in failed]
-        if progress is not None:
-            progress(i + 1, scenarios.height)
+    rows = list(scenarios.iter_rows(named=True))
+    for first in range(0, len(rows), POLICY_BATCH):
+        chunk = rows[first : first + POLICY_BATCH]
+        problems = [stored_problem(row) for row in chunk]
+        paths = [draw_path(problem, n_episodes, int(row["seed"])) for problem, row in zip(problems, chunk)]
+        batched, batch_failures = _run_together(together, problems, paths)
+        for i, (row, problem) in enumerate(zip(chunk, problems)):
+            curve = (calibrations.get(row["instrument"]) or default_calibration(row["instrument"])).volume_curve
+            baselines = baseline_strategies(problem, curve, row["start_s"]) if include_baselines else []
+            strategies = [*baselines, *([oracle] if include_oracle else []), *one_by_one]
+            results, failed = evaluate_problem(problem, strategies, n_episodes, int(row["seed"]), path=paths[i])
+            results |= {name: summaries[i] for name, summaries in batched.items()}
+            frames.append(episode_frame(row["scenario_id"], results))
+            failures += [(row["scenario_id"], f.strategy, f.error) for f in [*failed, *batch_failures]]
+            if progress is not None:
+                progress(first + i + 1, len(rows))
     return GridEvaluation(
         frames=frames,
         failures=pl.DataFrame(failures, schema=FAILURE_COLUMNS, orient="row"),
         seconds=time.perf_counter() - start,
     )
+
+
+def _run_together(policies: Sequence[StatelessPolicy], problems: list, paths: list) -> tuple[dict, list[StrategyFailure]]:
+    """Each stateless policy over a chunk of scenarios at once; a policy that fails is listed once
+    per scenario of the chunk instead of stopping the evaluation."""
+    batched, failures = {}, []
+    for policy in policies:
+        try:
+            batched[policy.name] = run_stateless_together(policy, problems, paths)
+        except (ValueError, RuntimeError) as exc:
+            failures.append(StrategyFailure(policy.name, f"{type(exc).__name__}: {exc}"))
+    return batched, failures
 
 
 def select_evenly(scenarios: pl.DataFrame, max_scenarios: int) -> pl.DataFrame:

@@ -3,7 +3,9 @@
 One path batch is drawn per scenario from its seed (common random numbers). Static schedules
 (TWAP, VWAP, POV, AC, OW) are stacked side by side into one ``VecMarket`` over the tiled path,
 so one step loop serves them all; feedback strategies (the oracle, RL agents) each step their
-own ``VecMarket`` reset on the very same path.
+own ``VecMarket`` reset on the very same path. A stateless policy (a trained network) can also
+work several scenarios at once (``run_stateless_together``): one forward pass per step for all
+of them, since on one scenario's small batch the network's per-call cost dominates.
 
 A strategy may plan on a different problem than the market runs (``plan_problem``): that is
 how the robustness tests mis-specify volatility or impact. The oracle always plans on the
@@ -23,7 +25,7 @@ from execution_assets.sim.market_path import MarketPath, draw_path
 from execution_assets.sim.problem import ExecutionProblem
 from execution_assets.sim.vec_market import EpisodeSummary, VecMarket, simulate
 from execution_assets.strategies import POV, TWAP, VWAP, AlmgrenChriss, ObizhaevaWang, Oracle
-from execution_assets.strategies.base import ScheduleStrategy, Strategy
+from execution_assets.strategies.base import ScheduleStrategy, StatelessPolicy, Strategy
 from execution_assets.strategies.baselines import volume_fractions
 
 POV_FINISH_FRACTION = 0.8  # POV's rate is set to finish the order by 80% of the horizon
@@ -89,6 +91,28 @@ def run_feedback(strategy: Strategy, market_problem: ExecutionProblem, plan_prob
     return market.summary()
 
 
+def run_stateless_together(
+    policy: StatelessPolicy, problems: Sequence[ExecutionProblem], paths: Sequence[MarketPath]
+) -> list[EpisodeSummary]:
+    """``policy`` on each problem's ``paths`` (same results as one ``run_feedback`` each), with
+    one ``act`` call per step for all problems of the same step count."""
+    summaries: list[EpisodeSummary | None] = [None] * len(problems)
+    for n_steps in sorted({p.n_steps for p in problems}):
+        group = [i for i, p in enumerate(problems) if p.n_steps == n_steps]
+        markets = [VecMarket(problems[i], paths[i].n_episodes) for i in group]
+        for market, i in zip(markets, group):
+            market.reset(path=paths[i])
+        bounds = np.cumsum([paths[i].n_episodes for i in group])[:-1]
+        policy.reset(problems[group[0]], int(sum(paths[i].n_episodes for i in group)))
+        while not markets[0].done:
+            fractions = policy.act(np.concatenate([market.observe() for market in markets]))
+            for market, part in zip(markets, np.split(fractions, bounds)):
+                market.step_fraction(part)
+        for market, i in zip(markets, group):
+            summaries[i] = market.summary()
+    return summaries
+
+
 def evaluate_problem(
     market_problem: ExecutionProblem,
     strategies: Sequence[Strategy],
@@ -97,14 +121,17 @@ def evaluate_problem(
     *,
     plan_problem: ExecutionProblem | None = None,
     replay_mid: np.ndarray | None = None,
+    path: MarketPath | None = None,
 ) -> tuple[dict[str, EpisodeSummary], list[StrategyFailure]]:
-    """Run every strategy on the same ``n_episodes`` paths drawn from ``seed``.
+    """Run every strategy on the same ``n_episodes`` paths drawn from ``seed`` (or on ``path``,
+    already drawn from it).
 
     Returns the per-strategy summaries and the strategies that could not plan this problem
     (with the error), so one ill-posed closed form does not sink the whole evaluation.
     """
     plan = plan_problem if plan_problem is not None else market_problem
-    path = draw_path(market_problem, n_episodes, seed, replay_mid)
+    if path is None:
+        path = draw_path(market_problem, n_episodes, seed, replay_mid)
     results: dict[str, EpisodeSummary] = {}
     failures: list[StrategyFailure] = []
     schedules: list[tuple[str, np.ndarray]] = []

@@ -28,6 +28,14 @@ class Strategy(ABC):
         """Fractions of remaining shares to trade now, shape (n_episodes,), in [0, 1]."""
 
 
+class StatelessPolicy(Strategy):
+    """A strategy whose action depends on the current observation alone (a trained network):
+    episodes of different problems can then share one ``act`` call (``evaluation.paired``)."""
+
+    def reset(self, problem: ExecutionProblem, n_episodes: int) -> None:
+        """Nothing to plan or remember: everything it needs is in the observation."""
+
+
 def nominal_problem(problem: ExecutionProblem) -> ExecutionProblem:
     """What a practitioner's planner knows: the problem without its hidden regime."""
     return problem.with_(regime="normal", regime_switch_rate_per_s=0.0)

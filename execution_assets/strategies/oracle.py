@@ -41,7 +41,10 @@ def oracle_planning_problem(problem: ExecutionProblem) -> ExecutionProblem:
 class Oracle(Strategy):
     name = "oracle"
 
-    def __init__(self, *, dp_inventory: int = 200, dp_transient: int = 11, dp_signal: int = 31) -> None:
+    def __init__(self, *, dp_inventory: int = 200, dp_transient: int = 7, dp_signal: int = 15) -> None:
+        """DP grid sizes: 7 transient and 15 signal points are within 0.03 bps of 11 and 31 on the
+        test grid's DP scenarios (1,000 paired paths each) at 40% of the time; the inventory grid
+        is what matters (100 points cost up to 0.08 bps on 10%-of-ADV orders)."""
         self.dp_grid = dict(n_inventory=dp_inventory, n_transient=dp_transient, n_signal=dp_signal)
         self.solver = "static"
         self._plan: ExecutionProblem | None = None

@@ -6,11 +6,22 @@ import numpy as np
 import polars as pl
 import pytest
 
-from execution_assets.evaluation.paired import EPISODE_COLUMNS, baseline_strategies, episode_frame, evaluate_problem, pov_rate
+from execution_assets.evaluation.grid import evaluate_scenarios
+from execution_assets.evaluation.paired import (
+    EPISODE_COLUMNS,
+    baseline_strategies,
+    episode_frame,
+    evaluate_problem,
+    pov_rate,
+    run_stateless_together,
+)
 from execution_assets.impact import ImpactParams
 from execution_assets.scenarios import default_calibration, scenario_grid, stored_problem
 from execution_assets.sim.problem import ExecutionProblem
 from execution_assets.strategies import TWAP, AlmgrenChriss, Oracle
+from execution_assets.sim.market_path import draw_path
+from execution_assets.sim.observation import OBS_INDEX
+from execution_assets.strategies.base import StatelessPolicy
 from execution_assets.strategies.runner import run_strategy
 
 CAL = default_calibration("SYNTH_LIQ")
@@ -30,6 +41,49 @@ def test_stacked_schedules_and_feedback_strategies_match_separate_runs_on_the_sa
         alone = run_strategy(strategy, PROBLEM, 300, 11)
         np.testing.assert_allclose(results[strategy.name].is_bps, alone.is_bps, rtol=1e-12, atol=1e-12)
         np.testing.assert_allclose(results[strategy.name].vwap_slippage_bps, alone.vwap_slippage_bps, atol=1e-9)
+
+
+class LeanOnTheSignal(StatelessPolicy):
+    """TWAP's fraction scaled up when the signal favours trading now: reads the observation only."""
+
+    name = "lean"
+
+    def act(self, obs):
+        tilt = np.clip(1.0 + obs[:, OBS_INDEX["imbalance"]], 0.2, 3.0)
+        return np.minimum(1.0, obs[:, OBS_INDEX["twap_fraction"]] * tilt)
+
+
+def test_a_stateless_policy_on_many_problems_at_once_equals_one_run_each():
+    problems = [
+        PROBLEM,
+        PROBLEM.with_(side=-1, size_frac_adv=0.01),
+        PROBLEM.with_(n_steps=12, impact=ImpactParams(eta=0.01, beta=0.5)),
+        PROBLEM.with_(regime="volatile"),
+    ]
+    paths = [draw_path(p, 64, seed=20 + i) for i, p in enumerate(problems)]
+    together = run_stateless_together(LeanOnTheSignal(), problems, paths)
+    for problem, path, summary in zip(problems, paths, together):
+        alone = run_strategy(LeanOnTheSignal(), problem, 64, seed=20 + problems.index(problem))
+        assert np.array_equal(summary.is_bps, alone.is_bps) and np.array_equal(summary.filled_frac, alone.filled_frac)
+
+
+def test_grid_evaluation_of_a_stateless_policy_matches_per_scenario_runs():
+    grid = scenario_grid([CAL], ["test"])[::97]
+    batched = evaluate_scenarios(grid, {}, 40, agents=[LeanOnTheSignal()], include_oracle=False)
+    assert batched.failures.is_empty() and len(batched.frames) == grid.height
+    for frame, row in zip(batched.frames, grid.iter_rows(named=True)):
+        alone, _ = evaluate_problem(stored_problem(row), [TWAP(), LeanOnTheSignal()], 40, int(row["seed"]))
+        lean = frame.filter(pl.col("strategy") == "lean")["is_bps"].to_numpy()
+        twap = frame.filter(pl.col("strategy") == "twap")["is_bps"].to_numpy()
+        assert np.array_equal(lean, alone["lean"].is_bps) and np.array_equal(twap, alone["twap"].is_bps)
+
+
+def test_agent_names_must_not_shadow_a_baseline():
+    class Shadow(LeanOnTheSignal):
+        name = "twap"
+
+    with pytest.raises(ValueError, match="agent names must be distinct"):
+        evaluate_scenarios(scenario_grid([CAL], ["test"])[:1], {}, 10, agents=[Shadow()])
 
 
 def test_every_strategy_faces_the_same_paths():

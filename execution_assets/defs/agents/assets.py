@@ -21,7 +21,7 @@ MEANINGFUL_ORACLE_GAIN = 0.05
 
 
 class TrainedAgentConfig(dg.Config):
-    family: str = "mixed"  # scenario family (execution_assets/agents/scenarios.py)
+    family: str = "grid"  # scenario family (execution_assets/agents/scenarios.py); grid = what the evaluation runs
     profile: str = "quick"  # budget: quick (make run), standard, full (hyperparams/<algo>.yml)
     seed: int = 0
 
