@@ -101,6 +101,15 @@ def run_all(days_per_instrument: int, profile: str, n_episodes: int) -> None:
     calibrate(list(DEFAULT_INSTRUMENTS), dagster_instance)
     train_agents(dagster_instance, profile)
     evaluate(dagster_instance, n_episodes)
+    print_headline()
+
+
+def print_headline() -> None:
+    """The improvement-vs-TWAP tables of the evaluation just materialized."""
+    from execution_assets.evaluation.headline import main as headline
+
+    print("\nHeadline (write it into README.md with: .venv/bin/python -m execution_assets.evaluation.headline --readme README.md)\n")
+    headline([])
 
 
 def ingest(paths: list[Path]) -> None:

@@ -38,6 +38,17 @@ def oracle_planning_problem(problem: ExecutionProblem) -> ExecutionProblem:
     return problem.with_(regime_switch_rate_per_s=0.0).regime_adjusted()
 
 
+def choose_solver(plan: ExecutionProblem) -> tuple[str, LQSolution | None]:
+    """"static", "riccati" (with its solution) or "dp" for a planning problem (module docstring)."""
+    if not signal_model(plan).active:
+        return "static", None
+    if plan.impact.beta == 1.0 and plan.impact.delta == 1.0:
+        lq = solve_lq(plan)
+        if lq.within_bounds_nominally(transient_decay_per_step(plan), plan.impact.kappa * plan.size_frac_adv):
+            return "riccati", lq
+    return "dp", None
+
+
 class Oracle(Strategy):
     name = "oracle"
 
@@ -51,22 +62,12 @@ class Oracle(Strategy):
 
     def reset(self, problem: ExecutionProblem, n_episodes: int) -> None:
         plan = oracle_planning_problem(problem)
-        linear = plan.impact.beta == 1.0 and plan.impact.delta == 1.0
         if self._plan != plan:  # solving is the expensive part; reuse it across batches
-            self._lq: LQSolution | None = None
-            self._dp: DPSolution | None = None
+            self.solver, self._lq = choose_solver(plan)
+            self._dp: DPSolution | None = solve_dp(plan, **self.dp_grid) if self.solver == "dp" else None
             self._fractions = np.ones(plan.n_steps)
-            if not signal_model(plan).active:
-                self.solver = "static"
+            if self.solver == "static":
                 self._fractions = fractions_of_remaining(optimal_static_schedule(plan))
-            elif linear and (lq := solve_lq(plan)).within_bounds_nominally(
-                transient_decay_per_step(plan), plan.impact.kappa * plan.size_frac_adv
-            ):
-                self.solver = "riccati"
-                self._lq = lq
-            else:
-                self.solver = "dp"
-                self._dp = solve_dp(plan, **self.dp_grid)
             self._plan = plan
         self._k = 0
         self._x = np.ones(n_episodes)

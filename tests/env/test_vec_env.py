@@ -108,3 +108,27 @@ def test_sb3_algorithms_train_on_the_vec_env():
     PPO("MlpPolicy", venv, n_steps=12, batch_size=48, n_epochs=1, device="cpu", seed=0).learn(96)
     dqn_env = VecMonitor(ExecutionVecEnv(ExecutionProblem(n_steps=6, horizon_s=360), 4, discrete=True, seed=0))
     DQN("MlpPolicy", dqn_env, learning_starts=16, buffer_size=500, device="cpu", seed=0).learn(64)
+
+
+@pytest.mark.parametrize("reward", ["per_step", "ac_utility"])
+def test_last_summary_stays_right_as_batches_swap_history_buffers(reward):
+    """Batch b's summary equals a fresh market's on the same seed and actions, for b past the
+    third batch, where finish() hands the market back buffers of two batches ago."""
+    n, seed = 8, 5
+    venv = ExecutionVecEnv(SHORT, n, reward=reward, seed=seed)
+    venv.reset()
+    rng = np.random.default_rng(1)
+    summaries = []
+    for batch in range(5):
+        actions = [rng.random((n, 1)).astype(np.float32) for _ in range(SHORT.n_steps)]
+        for a in actions:
+            venv.step(a)
+        summary = venv.last_summary()
+        fresh = VecMarket(SHORT, n, mark_to_market=reward == "ac_utility")
+        fresh.reset(seed if batch == 0 else [seed, batch])
+        for a in actions:
+            fresh.step_fraction(a.reshape(n))
+        np.testing.assert_array_equal(summary.is_bps, fresh.summary().is_bps)
+        np.testing.assert_array_equal(summary.risk_penalty_bps, fresh.summary().risk_penalty_bps)
+        summaries.append(summary)
+    assert len({s.is_bps.tobytes() for s in summaries}) == 5  # five different batches, none overwritten

@@ -150,3 +150,20 @@ def test_headline_refuses_a_readme_without_markers(evaluated, tmp_path):
     with pytest.raises(ValueError, match="no headline section"):
         main(["--warehouse", str(data / "warehouse.duckdb"), "--readme", str(readme)])
     assert readme.read_text() == "# no markers\n"
+
+
+def test_the_readme_example_queries_run(evaluated):
+    """Every statement of the README's ```sql block runs on an evaluated warehouse (the
+    calibration view is empty there: no market data was calibrated)."""
+    import re
+
+    from execution_assets.paths import PROJECT_ROOT
+
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    block = re.sub(r"--[^\n]*", "", readme.split("```sql\n", 1)[1].split("```", 1)[0])
+    statements = [s.strip() for s in block.split(";") if s.strip()]
+    assert len(statements) >= 3
+    _, data = evaluated
+    for statement in statements:
+        rows = _sql(data, statement)
+        assert rows or "evaluation." not in statement, statement
