@@ -32,3 +32,9 @@ def parse_instrument_date_key(key: str) -> tuple[str, dt.date]:
         return keys["instrument"], dt.date.fromisoformat(keys["date"])
     except ValueError as exc:
         raise ValueError(f"partition key {text!r}: the date is not YYYY-MM-DD ({exc})") from exc
+
+
+def register_partitions(instance: dg.DagsterInstance, days: list[tuple[str, dt.date]]) -> None:
+    """Add the instruments and dates of ``days`` to the dynamic partition sets."""
+    instance.add_dynamic_partitions(instrument_partitions.name, sorted({i for i, _ in days}))
+    instance.add_dynamic_partitions(date_partitions.name, sorted({d.isoformat() for _, d in days}))

@@ -19,7 +19,9 @@ from execution_assets.evaluation.paired import (
     run_stateless_together,
 )
 from execution_assets.scenarios import MarketCalibration, default_calibration, stored_problem
-from execution_assets.sim.market_path import draw_path
+from execution_assets.sim.market_path import MarketPath, draw_path
+from execution_assets.sim.problem import ExecutionProblem
+from execution_assets.sim.vec_market import EpisodeSummary
 from execution_assets.strategies import Oracle
 from execution_assets.strategies.base import StatelessPolicy, Strategy
 
@@ -89,7 +91,9 @@ def evaluate_scenarios(
     )
 
 
-def _run_together(policies: Sequence[StatelessPolicy], problems: list, paths: list) -> tuple[dict, list[StrategyFailure]]:
+def _run_together(
+    policies: Sequence[StatelessPolicy], problems: Sequence[ExecutionProblem], paths: Sequence[MarketPath]
+) -> tuple[dict[str, list[EpisodeSummary]], list[StrategyFailure]]:
     """Each stateless policy over a chunk of scenarios at once; a policy that fails is listed once
     per scenario of the chunk instead of stopping the evaluation."""
     batched, failures = {}, []
