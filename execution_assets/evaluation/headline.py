@@ -3,9 +3,10 @@
 Run ``python -m execution_assets.evaluation.headline`` after the evaluation has been
 materialized; it reads ``evaluation.strategy_summary`` (read-only) and prints Markdown;
 ``--readme README.md`` also writes it between the README's headline markers, so the table
-there is always this command's output, never typed. A family is an impact model x horizon; each cell is the mean improvement over the
-family's scenarios as % of TWAP's mean |IS| with its 95% CI (normal, from the per-scenario
-paired standard errors); the oracle column is the ceiling the model allows.
+there is always this command's output, never typed. A family is an impact model x horizon;
+each cell is the mean improvement over the family's scenarios as % of TWAP's mean |IS| with
+its 95% CI (normal, from the per-scenario paired standard errors); the oracle column is the
+ceiling the model allows.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from execution_assets.agents.validation import CAPTURE_FLOOR, Comparison
 from execution_assets.markdown import markdown_table
 from execution_assets.plots import png_markdown
 from execution_assets.sim.problem import ExecutionProblem
+from execution_assets.strategies.oracle import choose_solver, oracle_planning_problem
 
 if TYPE_CHECKING:  # torch and SB3 load only in the training step, not in every run's process
     from execution_assets.agents.training import RunResult
@@ -44,8 +45,14 @@ def comparison_table(comparisons: list[Comparison], family: str) -> pl.DataFrame
 
 
 def oracle_is_exact(problem: ExecutionProblem) -> bool:
-    """Static regime and linear impact: the oracle is the exact QP or Riccati optimum."""
-    return problem.regime_switch_rate_per_s == 0 and problem.impact.beta == 1.0 and problem.impact.delta == 1.0
+    """Static regime, linear impact and no constrained-DP fallback (a known trend): the oracle is
+    the exact QP or Riccati optimum, not a grid approximation."""
+    linear = problem.impact.beta == 1.0 and problem.impact.delta == 1.0
+    return (
+        problem.regime_switch_rate_per_s == 0
+        and linear
+        and choose_solver(oracle_planning_problem(problem))[0] != "dp"
+    )
 
 
 def _checks(result: "RunResult") -> list[dg.AssetCheckResult]:
