@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import os
 import shutil
 import sys
@@ -42,6 +43,7 @@ def business_days(start: dt.date, count: int) -> list[dt.date]:
     return days
 
 
+@functools.cache
 def _definitions() -> dg.Definitions:
     from execution_assets.definitions import defs
 
@@ -73,8 +75,10 @@ def calibrate(instruments: list[str], dagster_instance: dg.DagsterInstance) -> N
 
 def train_agents(dagster_instance: dg.DagsterInstance, profile: str) -> None:
     """Train DQN, PPO and SAC (one trained_agent partition each) with the given budget profile."""
+    from execution_assets.agents.config import ALGORITHMS
+
     job = _definitions().resolve_job_def("retrain_job")
-    for algo in ("dqn", "ppo", "sac"):
+    for algo in ALGORITHMS:
         job.execute_in_process(
             partition_key=algo,
             instance=dagster_instance,

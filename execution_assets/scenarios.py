@@ -382,3 +382,8 @@ def stored_problem(scenario: Mapping[str, object]) -> ExecutionProblem:
 
 def calibration_by_instrument(calibrations: Iterable[MarketCalibration]) -> dict[str, MarketCalibration]:
     return {c.instrument: c for c in calibrations}
+
+
+def calibration_for(calibrations: Mapping[str, MarketCalibration], instrument: str) -> MarketCalibration:
+    """The instrument's stored calibration, or the built-in default when it has none."""
+    return calibrations.get(instrument) or default_calibration(instrument)

@@ -1,14 +1,5 @@
-"""A training run's folder: model, config, normalization stats, curves (CSV + PNG), summary.
-
-    models/<algo>/<run_id>/
-        model.zip           the selected checkpoint (best validation capture in the final stage)
-        vecnormalize.pkl    its VecNormalize (observation and reward statistics), SB3 format
-        normalization.json  the same observation statistics, readable, by observation field
-        config.yaml         the resolved configuration, seeds, device and library versions
-        curves.csv          one row per validation: training and validation objectives
-        curves.png          the same, plotted, with stage changes and the selected checkpoint
-        summary.json        selected checkpoint, validation and test comparisons, timings
-"""
+"""Writing a training run's files: JSON/YAML, normalization statistics, the curves plot
+(the folder layout and file names: ``run_folder``)."""
 
 from __future__ import annotations
 
@@ -24,11 +15,6 @@ from stable_baselines3.common.vec_env import VecNormalize
 
 from execution_assets.plots import figure_png
 from execution_assets.sim.observation import OBS_FIELDS
-
-CURVES_CSV = "curves.csv"
-CURVES_PNG = "curves.png"
-SUMMARY_JSON = "summary.json"
-NORMALIZATION_JSON = "normalization.json"
 
 
 def write_yaml(path: Path, data: dict[str, Any]) -> None:
@@ -85,7 +71,3 @@ def curves_png(curves: pl.DataFrame, title: str, selected_timestep: int | None) 
         ax_val.axvline(selected_timestep, color="tab:red", lw=0.8, ls="-.", label="selected")
     ax_val.legend(fontsize=8)
     return figure_png(fig)
-
-
-def read_summary(run_dir: str | Path) -> dict[str, Any]:
-    return json.loads((Path(run_dir) / SUMMARY_JSON).read_text())

@@ -20,7 +20,8 @@ from execution_assets.agents.actions import ActionMap
 from execution_assets.agents.config import AgentConfig
 from execution_assets.agents.curriculum import Curriculum
 from execution_assets.agents.envs import TrainingEnv
-from execution_assets.agents.policy import MODEL_FILE, NORMALIZER_FILE, AgentPolicy
+from execution_assets.agents.policy import AgentPolicy
+from execution_assets.agents.run_folder import MODEL_FILE, NORMALIZER_FILE
 from execution_assets.agents.scenarios import family_problems
 from execution_assets.agents.validation import Benchmark, Comparison, mean_capture
 

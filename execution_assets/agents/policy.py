@@ -11,21 +11,18 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import yaml
 from gymnasium import spaces
 from stable_baselines3 import DQN, PPO, SAC
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.vec_env import VecNormalize
 
 from execution_assets.agents.actions import ActionMap
+from execution_assets.agents.run_folder import CONFIG_FILE, MODEL_FILE, NORMALIZER_FILE, read_config
 from execution_assets.paths import artifacts_dir
 from execution_assets.sim.observation import N_OBS, OBS_FIELDS
 from execution_assets.strategies.base import StatelessPolicy
 
 ALGORITHM_CLASSES: dict[str, type[BaseAlgorithm]] = {"dqn": DQN, "ppo": PPO, "sac": SAC}
-MODEL_FILE = "model.zip"
-NORMALIZER_FILE = "vecnormalize.pkl"
-CONFIG_FILE = "config.yaml"
 
 
 class AgentPolicy(StatelessPolicy):
@@ -63,10 +60,9 @@ def load_agent(run_dir: str | Path, *, device: str = "cpu") -> AgentPolicy:
     store = (artifacts_dir() / "models").resolve()
     if not run_dir.is_relative_to(store):
         raise PermissionError(f"refusing to load a model from {run_dir}: models load only from {store}")
-    config_path = run_dir / CONFIG_FILE
-    if not config_path.exists():
+    if not (run_dir / CONFIG_FILE).exists():
         raise FileNotFoundError(f"{run_dir} is not a training run folder: {CONFIG_FILE} is missing")
-    config = yaml.safe_load(config_path.read_text())
+    config = read_config(run_dir)
     return load_checkpoint(run_dir, config["algo"], config["env"], device=device)
 
 

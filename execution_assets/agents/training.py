@@ -32,24 +32,22 @@ from stable_baselines3 import DQN, SAC
 from stable_baselines3.common.base_class import BaseAlgorithm
 
 from execution_assets.agents.actions import ActionMap
-from execution_assets.agents.artifacts import (
-    CURVES_CSV,
-    CURVES_PNG,
-    NORMALIZATION_JSON,
-    SUMMARY_JSON,
-    curves_png,
-    normalization_stats,
-    write_json,
-    write_yaml,
-)
+from execution_assets.agents.artifacts import curves_png, normalization_stats, write_json, write_yaml
 from execution_assets.agents.config import AgentConfig, resolve_config
 from execution_assets.agents.curriculum import Curriculum
 from execution_assets.agents.envs import make_training_env
 from execution_assets.agents.monitor import Logger, TrainingMonitor
-from execution_assets.agents.policy import ALGORITHM_CLASSES, CONFIG_FILE, load_checkpoint
+from execution_assets.agents.policy import ALGORITHM_CLASSES, load_checkpoint
+from execution_assets.agents.run_folder import (
+    CONFIG_FILE,
+    CURVES_CSV,
+    CURVES_PNG,
+    NORMALIZATION_JSON,
+    SUMMARY_JSON,
+    models_dir,
+)
 from execution_assets.agents.scenarios import family_problems
 from execution_assets.agents.validation import Benchmark, Comparison
-from execution_assets.paths import artifacts_dir
 
 _ACTIVATIONS = {"tanh": torch.nn.Tanh, "relu": torch.nn.ReLU}
 
@@ -80,10 +78,6 @@ def resolve_device(name: str) -> str:
     if name not in ("cpu", "cuda"):
         raise ValueError(f"training.device must be auto, cpu or cuda, got {name!r}")
     return name
-
-
-def models_dir(algo: str) -> Path:
-    return artifacts_dir() / "models" / algo
 
 
 @contextmanager

@@ -1,6 +1,6 @@
 """The trained RL agents (``trained_agent`` outputs) as strategies for the evaluation.
 
-A training run folder is ``artifacts/models/<algo>/<run_id>/`` (see ``agents.artifacts``);
+A training run folder is ``artifacts/models/<algo>/<run_id>/`` (see ``agents.run_folder``);
 run ids start with a UTC timestamp, so the newest run with a model is the one evaluated.
 """
 
@@ -8,20 +8,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from execution_assets.paths import artifacts_dir
+from execution_assets.agents.config import ALGORITHMS
+from execution_assets.agents.run_folder import CONFIG_FILE, MODEL_FILE, models_dir
 from execution_assets.strategies.base import Strategy
-
-ALGORITHMS = ("dqn", "ppo", "sac")
-MODEL_FILE = "model.zip"
-CONFIG_FILE = "config.yaml"
 
 
 def latest_runs(algorithms: tuple[str, ...] = ALGORITHMS) -> dict[str, Path]:
     """The newest complete run folder (model and config present) of each trained algorithm."""
     runs = {}
     for algo in algorithms:
-        folder = artifacts_dir() / "models" / algo
-        complete = [p for p in folder.glob("*") if (p / MODEL_FILE).is_file() and (p / CONFIG_FILE).is_file()]
+        complete = [p for p in models_dir(algo).glob("*") if (p / MODEL_FILE).is_file() and (p / CONFIG_FILE).is_file()]
         if complete:
             runs[algo] = max(complete, key=lambda p: p.name)
     return runs

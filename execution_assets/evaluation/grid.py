@@ -18,7 +18,7 @@ from execution_assets.evaluation.paired import (
     evaluate_problem,
     run_stateless_together,
 )
-from execution_assets.scenarios import MarketCalibration, default_calibration, stored_problem
+from execution_assets.scenarios import MarketCalibration, calibration_for, stored_problem
 from execution_assets.sim.market_path import MarketPath, draw_path
 from execution_assets.sim.problem import ExecutionProblem
 from execution_assets.sim.vec_market import EpisodeSummary
@@ -75,7 +75,7 @@ def evaluate_scenarios(
         paths = [draw_path(problem, n_episodes, int(row["seed"])) for problem, row in zip(problems, chunk)]
         batched, batch_failures = _run_together(together, problems, paths)
         for i, (row, problem) in enumerate(zip(chunk, problems)):
-            curve = (calibrations.get(row["instrument"]) or default_calibration(row["instrument"])).volume_curve
+            curve = calibration_for(calibrations, row["instrument"]).volume_curve
             baselines = baseline_strategies(problem, curve, row["start_s"]) if include_baselines else []
             strategies = [*baselines, *([oracle] if include_oracle else []), *one_by_one]
             results, failed = evaluate_problem(problem, strategies, n_episodes, int(row["seed"]), path=paths[i])

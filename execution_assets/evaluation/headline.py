@@ -18,13 +18,13 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from execution_assets.agents.config import ALGORITHMS
 from execution_assets.evaluation.paired import BASELINES, ORACLE
 from execution_assets.impact import SESSION_SECONDS
 from execution_assets.paths import warehouse_path
 from execution_assets.warehouse import run_sql_file
 
 Z95 = 1.959963984540054
-AGENTS = ("dqn", "ppo", "sac")
 LABELS = {
     "vwap": "VWAP", "pov": "POV", "almgren_chriss": "AC", "obizhaeva_wang": "OW",
     "dqn": "DQN", "ppo": "PPO", "sac": "SAC", ORACLE: "Oracle (ceiling)",
@@ -58,7 +58,7 @@ def headline_table(families: pl.DataFrame, metric: str = "is") -> str:
     if metric not in METRICS:
         raise ValueError(f"metric must be one of {tuple(METRICS)}, got {metric!r}")
     present = set(families["strategy"])
-    columns = [s for s in (*BASELINES[1:], *AGENTS, ORACLE) if s in present]
+    columns = [s for s in (*BASELINES[1:], *ALGORITHMS, ORACLE) if s in present]
     twap_label = "TWAP IS (bps)" if metric == "is" else "TWAP cost (bps)"
     lines = [
         f"| family | scenarios | {twap_label} | " + " | ".join(LABELS[s] for s in columns) + " |",

@@ -1,6 +1,6 @@
 """Reports on the results: the agents (DQN, PPO), the curriculum, the evaluation, robustness.
 
-Agent reports read a ``trained_agent`` run folder (``agents.artifacts`` layout: config.yaml,
+Agent reports read a ``trained_agent`` run folder (``agents.run_folder`` layout: config.yaml,
 curves.csv, curves.png, summary.json) and say plainly when there is none.
 """
 
@@ -11,14 +11,16 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
-import yaml
 
+from execution_assets.agents.config import ALGORITHMS
+from execution_assets.agents.run_folder import CURVES_CSV, CURVES_PNG, SUMMARY_JSON, read_config, read_summary
 from execution_assets.evaluation.headline import Z95, headline_table, horizon_label
+from execution_assets.evaluation.paired import BASELINES, ORACLE
 from execution_assets.evaluation.plots import cost_distributions_png, improvement_ci_png, lines_png
 from execution_assets.evaluation.report import Report
 from execution_assets.markdown import markdown_table
 
-BASELINE_ORDER = ("twap", "vwap", "pov", "almgren_chriss", "obizhaeva_wang", "oracle", "dqn", "ppo", "sac")
+BASELINE_ORDER = (*BASELINES, ORACLE, *ALGORITHMS)
 
 
 def _fmt(frame: pl.DataFrame, digits: int = 3) -> pl.DataFrame:
@@ -63,17 +65,17 @@ def agent_report(algo: str, run_dir: Path | None, summary: pl.DataFrame) -> Repo
             f"`artifacts/models/{algo}/`: materialize `trained_agent` (partition `{algo}`), then "
             "`episode_results` and `strategy_summary`, to fill this report."
         )
-    config = yaml.safe_load((run_dir / "config.yaml").read_text())
+    config = read_config(run_dir)
     report.section("Run", f"Folder `{run_dir}`; family `{config.get('family')}`, profile `{config.get('profile')}`, device `{config.get('device')}`.")
     for part in ("env", "model", "training"):
         values = {k: json.dumps(v) if isinstance(v, dict | list) else str(v) for k, v in (config.get(part) or {}).items()}
         if values:
             report.section(f"Configuration: {part}", markdown_table(pl.DataFrame({"key": list(values), "value": list(values.values())}), max_rows=40))
-    if (run_dir / "curves.png").is_file():
+    if (run_dir / CURVES_PNG).is_file():
         report.section("Training curves")
-        report.image((run_dir / "curves.png").read_bytes(), "training curves")
-    if (run_dir / "summary.json").is_file():
-        facts = json.loads((run_dir / "summary.json").read_text())
+        report.image((run_dir / CURVES_PNG).read_bytes(), "training curves")
+    if (run_dir / SUMMARY_JSON).is_file():
+        facts = read_summary(run_dir)
         scalars = {k: v for k, v in facts.items() if isinstance(v, int | float | str | bool)}
         if scalars:
             report.section("Run summary", markdown_table(pl.DataFrame({"key": list(scalars), "value": [str(v) for v in scalars.values()]}), max_rows=40))
@@ -102,7 +104,7 @@ threshold or stops improving. Configuration: `execution_assets/agents/hyperparam
         if run is None:
             report.text(f"_No trained {algo.upper()} run yet._")
             continue
-        curves = run / "curves.csv"
+        curves = run / CURVES_CSV
         if curves.is_file():
             frame = pl.read_csv(curves)
             if {"timesteps", "stage", "val_capture"} <= set(frame.columns):

@@ -26,7 +26,7 @@ import polars as pl
 
 from execution_assets.evaluation.paired import baseline_strategies, episode_frame, evaluate_problem
 from execution_assets.evaluation.summary import summarize
-from execution_assets.scenarios import MarketCalibration, default_calibration, stored_problem
+from execution_assets.scenarios import MarketCalibration, calibration_for, stored_problem
 from execution_assets.sim.problem import ExecutionProblem
 from execution_assets.strategies import Oracle
 from execution_assets.strategies.base import Strategy
@@ -92,11 +92,11 @@ def run_robustness(
     for row in base_scenarios(scenarios).iter_rows(named=True):
         problem = stored_problem(row)
         instrument = row["instrument"]
-        calibration = calibrations.get(instrument) or default_calibration(instrument)
+        curve = calibration_for(calibrations, instrument).volume_curve
+        strategies = [*baseline_strategies(problem, curve, row["start_s"]), oracle, *agents]  # all plan on `problem`
         variants = model_variants(problem)
         variants += replay_variants(problem, (replay_days or {}).get(instrument, ()), row["calibration_as_of"])
         for v in variants:
-            strategies = [*baseline_strategies(problem, calibration.volume_curve, row["start_s"]), oracle, *agents]
             results, _ = evaluate_problem(
                 v.market, strategies, n_episodes, int(row["seed"]), plan_problem=problem, replay_mid=v.replay_mid
             )

@@ -12,7 +12,8 @@ import yaml
 
 from execution_assets.agents.policy import load_agent
 from execution_assets.agents.scenarios import family_problems
-from execution_assets.agents.training import models_dir, train_agent
+from execution_assets.agents.run_folder import models_dir
+from execution_assets.agents.training import train_agent
 from execution_assets.agents.validation import Benchmark
 from execution_assets.strategies.runner import run_strategy
 

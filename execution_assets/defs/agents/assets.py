@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 import dagster as dg
 import polars as pl
 
+from execution_assets.agents.config import ALGORITHMS
 from execution_assets.agents.scenarios import FAMILY_NAMES, family_problems
 from execution_assets.agents.validation import CAPTURE_FLOOR, Comparison
 from execution_assets.markdown import markdown_table
@@ -16,7 +17,7 @@ if TYPE_CHECKING:  # torch and SB3 load only in the training step, not in every 
     from execution_assets.agents.training import RunResult
 
 AGENT = dg.AssetKey("trained_agent")
-algorithm_partitions = dg.StaticPartitionsDefinition(["dqn", "ppo", "sac"])
+algorithm_partitions = dg.StaticPartitionsDefinition(list(ALGORITHMS))
 EFFICIENCY_TARGET = 0.7  # share of the oracle's improvement over TWAP (issue 5's acceptance bar)
 MEANINGFUL_ORACLE_GAIN = 0.05
 

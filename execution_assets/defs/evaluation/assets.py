@@ -14,7 +14,7 @@ from execution_assets.evaluation.summary import oracle_violations, summarize_chu
 from execution_assets.markdown import markdown_table
 from execution_assets.plots import png_markdown
 from execution_assets.scenarios import calibration_by_instrument, load_calibrations
-from execution_assets.warehouse import ensure_tables, run_sql_file
+from execution_assets.warehouse import run_sql_file
 
 SUMMARY_CHUNK = 100  # scenarios read back per chunk: bounds memory for millions of episode rows
 
@@ -60,7 +60,6 @@ def episode_results(context: dg.AssetExecutionContext, config: EvaluationConfig,
     child orders, risk penalty. A strategy that cannot plan a scenario (an ill-posed closed
     form) is listed by the every_strategy_planned check instead of stopping the run."""
     with duckdb.get_connection() as con:
-        ensure_tables(con)
         scenarios = run_sql_file(con, "scenarios/select_scenarios", {"split": config.split})
         calibrations = calibration_by_instrument(load_calibrations(con))
     if scenarios.is_empty():
@@ -136,7 +135,6 @@ def strategy_summary(context: dg.AssetExecutionContext, duckdb: WarehouseResourc
     t-test Holm-corrected across scenarios, the Sharpe of savings vs TWAP and the oracle
     efficiency (IS_twap - IS_s) / (IS_twap - IS_oracle). Columns in sql/ddl/evaluation_strategy_summary.sql."""
     with duckdb.get_connection() as con:
-        ensure_tables(con)
         ids = run_sql_file(con, "evaluation/episode_scenarios", {})["scenario_id"].to_list()
         if not ids:
             raise ValueError("evaluation.episode_results is empty: materialize episode_results first")
@@ -214,7 +212,6 @@ def robustness_results(context: dg.AssetExecutionContext, config: RobustnessConf
     2.5x and 4x (beyond the volatile regime's 2x), impact at 0.5x and 1.5x, and replayed
     recorded days labelled in- or out-of-sample against the calibration window."""
     with duckdb.get_connection() as con:
-        ensure_tables(con)
         scenarios = run_sql_file(con, "scenarios/select_scenarios", {"split": "test"})
         if config.impact_models:
             scenarios = scenarios.filter(pl.col("impact_model").is_in(config.impact_models))

@@ -7,11 +7,12 @@ import dagster as dg
 import duckdb as duckdb_module
 import numpy as np
 import polars as pl
-import yaml
 
 from execution_assets.agents.config import resolve_config
 from execution_assets.defs.resources import WarehouseResource
-from execution_assets.evaluation.agents import ALGORITHMS, latest_runs
+from execution_assets.agents.config import ALGORITHMS
+from execution_assets.agents.run_folder import read_config
+from execution_assets.evaluation.agents import latest_runs
 from execution_assets.evaluation.env_checks import run_env_checks
 from execution_assets.evaluation.report import Report, write_report
 from execution_assets.evaluation.reports_results import agent_report, curriculum_report, evaluation_report, robustness_report
@@ -23,8 +24,8 @@ from execution_assets.evaluation.reports_theory import (
     reference_rows,
     reward_report,
 )
-from execution_assets.scenarios import calibration_by_instrument, default_calibration, load_calibrations, stored_problem
-from execution_assets.warehouse import ensure_tables, run_sql_file
+from execution_assets.scenarios import calibration_by_instrument, calibration_for, load_calibrations, stored_problem
+from execution_assets.warehouse import run_sql_file
 
 Connection = duckdb_module.DuckDBPyConnection
 REWARD_EPISODES = 2000
@@ -47,7 +48,7 @@ class Inputs:
         return rows.filter(pl.col("impact_model") == impact_model).row(0, named=True)
 
     def calibration(self, instrument: str):
-        return calibration_by_instrument(load_calibrations(self.con)).get(instrument) or default_calibration(instrument)
+        return calibration_for(calibration_by_instrument(load_calibrations(self.con)), instrument)
 
     def summary(self) -> pl.DataFrame:
         return run_sql_file(self.con, "evaluation/select_summary", {})
@@ -106,7 +107,7 @@ def _rewards(inputs: Inputs) -> Report:
     row = inputs.reference()
     rewards = {}
     for algo, run in latest_runs().items():
-        rewards[algo] = str((yaml.safe_load((run / "config.yaml").read_text()).get("env") or {}).get("reward"))
+        rewards[algo] = str((read_config(run).get("env") or {}).get("reward"))
     return reward_report(stored_problem(row), REWARD_EPISODES, rewards)
 
 
@@ -122,7 +123,7 @@ def _curriculum(inputs: Inputs) -> Report:
     planned = {}
     for algo in ALGORITHMS:
         if algo in runs:
-            planned[algo] = (yaml.safe_load((runs[algo] / "config.yaml").read_text()) or {}).get("stages") or []
+            planned[algo] = read_config(runs[algo]).get("stages") or []
         else:
             planned[algo] = [vars(s) for s in resolve_config(algo, "hard").stages()]
     return curriculum_report(runs, planned)
@@ -161,7 +162,6 @@ def _report_asset(name: str, deps: list[str], description: str, build: Callable[
     )
     def _asset(context: dg.AssetExecutionContext, duckdb: WarehouseResource):
         with duckdb.get_connection() as con:
-            ensure_tables(con)
             report = build(Inputs(con))
         md_path, html_path, markdown = write_report(report)
         context.log.info(f"wrote {md_path} and {html_path}")

@@ -10,7 +10,7 @@ from execution_assets.markdown import markdown_table
 from execution_assets.plots import png_markdown
 from execution_assets.scenarios import URGENCY_KAPPA_T, load_calibrations, scenario_grid, stored_problem
 from execution_assets.strategies import AlmgrenChriss
-from execution_assets.warehouse import ensure_tables, run_sql_file
+from execution_assets.warehouse import run_sql_file
 
 CALIBRATION_DEPS = ["impact_params", "volume_curve"]
 RULES = {
@@ -60,7 +60,6 @@ def execution_scenarios(context: dg.AssetExecutionContext, duckdb: WarehouseReso
     ranges. Each row carries every parameter it is simulated with (latest calibration, or the
     instrument's defaults where calibration is missing). See execution_assets/scenarios.py."""
     with duckdb.get_connection() as con:
-        ensure_tables(con)
         calibrations = load_calibrations(con)
         grid = scenario_grid(calibrations)
         replace_table(con, "scenarios.execution_scenarios", "scenarios/delete_scenarios", grid)
