@@ -11,6 +11,11 @@ def _cell(value: object) -> str:
     return "" if value is None else str(value)
 
 
+def round_floats(frame: pl.DataFrame, digits: int = 3) -> pl.DataFrame:
+    """Float columns to ``digits`` significant figures, for tables people read."""
+    return frame.with_columns(pl.col(pl.Float64).round_sig_figs(digits))
+
+
 def markdown_table(frame: pl.DataFrame, max_rows: int = 10) -> str:
     """The first ``max_rows`` rows of ``frame`` as a GitHub-flavoured Markdown table."""
     head = frame.head(max_rows)

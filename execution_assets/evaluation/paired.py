@@ -27,6 +27,7 @@ from execution_assets.sim.vec_market import EpisodeSummary, VecMarket, simulate
 from execution_assets.strategies import POV, TWAP, VWAP, AlmgrenChriss, ObizhaevaWang, Oracle
 from execution_assets.strategies.base import ScheduleStrategy, StatelessPolicy, Strategy
 from execution_assets.strategies.baselines import volume_fractions
+from execution_assets.strategies.runner import run_strategy
 
 POV_FINISH_FRACTION = 0.8  # POV's rate is set to finish the order by 80% of the horizon
 BASELINES = ("twap", "vwap", "pov", "almgren_chriss", "obizhaeva_wang")
@@ -55,24 +56,23 @@ def baseline_strategies(problem: ExecutionProblem, volume_curve: np.ndarray | No
     ]
 
 
-def _tile(path: MarketPath, reps: int) -> MarketPath:
-    """The path repeated ``reps`` times side by side (arrays whose last axis is the episode)."""
-    n = path.n_episodes
+def _map_episode_arrays(obj, n: int, fn):
+    """The dataclass ``obj`` with ``fn`` applied to each array whose last axis is its ``n`` episodes."""
     changes = {}
-    for f in dataclasses.fields(path):
-        value = getattr(path, f.name)
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
         if isinstance(value, np.ndarray) and value.ndim >= 1 and value.shape[-1] == n:
-            changes[f.name] = np.tile(value, (1,) * (value.ndim - 1) + (reps,))
-    return dataclasses.replace(path, **changes)
+            changes[f.name] = fn(value)
+    return dataclasses.replace(obj, **changes)
+
+
+def _tile(path: MarketPath, reps: int) -> MarketPath:
+    """The path repeated ``reps`` times side by side."""
+    return _map_episode_arrays(path, path.n_episodes, lambda v: np.tile(v, (1,) * (v.ndim - 1) + (reps,)))
 
 
 def _slice(summary: EpisodeSummary, start: int, stop: int, total: int) -> EpisodeSummary:
-    changes = {}
-    for f in dataclasses.fields(summary):
-        value = getattr(summary, f.name)
-        if isinstance(value, np.ndarray) and value.ndim >= 1 and value.shape[-1] == total:
-            changes[f.name] = value[..., start:stop]
-    return dataclasses.replace(summary, **changes)
+    return _map_episode_arrays(summary, total, lambda v: v[..., start:stop])
 
 
 @dataclass(frozen=True)
@@ -81,20 +81,10 @@ class StrategyFailure:
     error: str
 
 
-def run_feedback(strategy: Strategy, market_problem: ExecutionProblem, plan_problem: ExecutionProblem, path: MarketPath, replay_mid: np.ndarray | None) -> EpisodeSummary:
-    """One feedback strategy over ``path``: it acts on each step's observations."""
-    market = VecMarket(market_problem, path.n_episodes, replay_mid=replay_mid)
-    market.reset(path=path)
-    strategy.reset(plan_problem, path.n_episodes)
-    while not market.done:
-        market.step_fraction(strategy.act(market.observe()))
-    return market.summary()
-
-
 def run_stateless_together(
     policy: StatelessPolicy, problems: Sequence[ExecutionProblem], paths: Sequence[MarketPath]
 ) -> list[EpisodeSummary]:
-    """``policy`` on each problem's ``paths`` (same results as one ``run_feedback`` each), with
+    """``policy`` on each problem's ``paths`` (same results as one ``run_strategy`` each), with
     one ``act`` call per step for all problems of the same step count."""
     summaries: list[EpisodeSummary | None] = [None] * len(problems)
     for n_steps in sorted({p.n_steps for p in problems}):
@@ -144,7 +134,9 @@ def evaluate_problem(
                 schedules.append((strategy.name, strategy.trades * market_problem.total_shares))
             else:
                 own = market_problem if isinstance(strategy, Oracle) else plan
-                results[strategy.name] = run_feedback(strategy, market_problem, own, path, replay_mid)
+                results[strategy.name] = run_strategy(
+                    strategy, market_problem, n_episodes, seed, replay_mid=replay_mid, path=path, plan_problem=own
+                )
         except (ValueError, RuntimeError, np.linalg.LinAlgError) as exc:
             failures.append(StrategyFailure(strategy.name, f"{type(exc).__name__}: {exc}"))
     if schedules:

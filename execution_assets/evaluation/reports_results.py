@@ -18,13 +18,9 @@ from execution_assets.evaluation.headline import Z95, headline_table, horizon_la
 from execution_assets.evaluation.paired import BASELINES, ORACLE
 from execution_assets.evaluation.plots import cost_distributions_png, improvement_ci_png, lines_png
 from execution_assets.evaluation.report import Report
-from execution_assets.markdown import markdown_table
+from execution_assets.markdown import markdown_table, round_floats
 
 BASELINE_ORDER = (*BASELINES, ORACLE, *ALGORITHMS)
-
-
-def _fmt(frame: pl.DataFrame, digits: int = 3) -> pl.DataFrame:
-    return frame.with_columns(pl.col(pl.Float64).round_sig_figs(digits))
 
 
 def family_improvement(summary: pl.DataFrame, by: list[str]) -> pl.DataFrame:
@@ -83,7 +79,7 @@ def agent_report(algo: str, run_dir: Path | None, summary: pl.DataFrame) -> Repo
     if mine.is_empty():
         return report.section("In the evaluation", "This run is not in `evaluation.strategy_summary` yet: rematerialize `episode_results` and `strategy_summary`.")
     families = family_improvement(mine, ["impact_model", "horizon_s"])
-    report.section(f"In the evaluation ({mine.height} test scenarios)", markdown_table(_fmt(families), max_rows=20))
+    report.section(f"In the evaluation ({mine.height} test scenarios)", markdown_table(round_floats(families), max_rows=20))
     report.image(_ci_plot(families, ["impact_model", "horizon_s"], f"{algo.upper()} vs TWAP by family", [algo]), "improvement")
     return report
 
@@ -111,7 +107,7 @@ threshold or stops improving. Configuration: `execution_assets/agents/hyperparam
                 reached = frame.group_by("stage", maintain_order=True).agg(
                     first_timestep=pl.col("timesteps").min(), best_capture=pl.col("val_capture").max()
                 )
-                report.text(f"Run `{run.name}`: stages reached\n\n" + markdown_table(_fmt(reached)))
+                report.text(f"Run `{run.name}`: stages reached\n\n" + markdown_table(round_floats(reached)))
                 report.image(
                     lines_png(frame["timesteps"].to_numpy(), {algo: frame["val_capture"].to_numpy()}, f"{algo.upper()} validation capture", "timesteps", "capture"),
                     "capture",
@@ -136,7 +132,7 @@ undefined where the oracle does not beat TWAP by two standard errors."""
         "On the risk-adjusted cost mean(IS + lambda risk), which the strategies and the oracle minimize",
         headline_table(headline, "objective"),
     )
-    report.section("Leaderboard (`evaluation.leaderboard`)", markdown_table(_fmt(leaderboard), max_rows=20))
+    report.section("Leaderboard (`evaluation.leaderboard`)", markdown_table(round_floats(leaderboard), max_rows=20))
     strategies = [s for s in BASELINE_ORDER if s in set(summary["strategy"]) and s != "twap"]
     families = family_improvement(summary, ["impact_model", "horizon_s"])
     report.section("Improvement with 95% CI per scenario family")
@@ -151,7 +147,7 @@ undefined where the oracle does not beat TWAP by two standard errors."""
         cvar95_is_bps=pl.col("cvar95_is_bps").mean(), mean_objective_bps=pl.col("mean_objective_bps").mean(),
         median_sharpe_vs_twap=pl.col("sharpe_vs_twap").median(),
     ).sort("mean_objective_bps")  # fmt: skip
-    report.section("Risk: averages over scenarios (bps)", markdown_table(_fmt(risk)))
+    report.section("Risk: averages over scenarios (bps)", markdown_table(round_floats(risk)))
     report.section(
         "Strategies that could not plan some scenarios",
         markdown_table(missing, max_rows=20) if missing.height else "None: every strategy planned every scenario.",
@@ -169,7 +165,7 @@ def robustness_report(summary: pl.DataFrame, robustness: pl.DataFrame) -> Report
     )
     if summary.height:
         regimes = family_improvement(summary, ["regime"])
-        report.text(markdown_table(_fmt(regimes), max_rows=40))
+        report.text(markdown_table(round_floats(regimes), max_rows=40))
         report.image(_ci_plot(regimes, ["regime"], "Improvement vs TWAP by hidden regime", strategies), "regimes")
     else:
         report.text("No evaluation yet.")
@@ -187,6 +183,6 @@ day is in-sample when it lies inside the calibration window."""
             report.section(test, "No rows (replay needs recorded days in features.book_1s)." if test == "replay" else "No rows.")
             continue
         table = family_improvement(rows, ["instrument", "impact_model", "variant"])
-        report.section(test.replace("_", " "), markdown_table(_fmt(table.drop("median_oracle_efficiency")), max_rows=80))
+        report.section(test.replace("_", " "), markdown_table(round_floats(table.drop("median_oracle_efficiency")), max_rows=80))
         report.image(_ci_plot(table, ["instrument", "impact_model", "variant"], f"{test}: improvement vs TWAP", strategies), test)
     return report

@@ -14,7 +14,7 @@ from execution_assets.evaluation.paired import baseline_strategies, evaluate_pro
 from execution_assets.evaluation.plots import cost_distributions_png, frontier_png, lines_png, remaining_curves_png
 from execution_assets.evaluation.report import Report
 from execution_assets.impact import SESSION_SECONDS
-from execution_assets.markdown import markdown_table
+from execution_assets.markdown import markdown_table, round_floats
 from execution_assets.scenarios import IMPACT_MODELS, URGENCY_KAPPA_T, MarketCalibration, risk_aversion_for
 from execution_assets.sim.observation import OBS_FIELDS, OBS_HIGH, OBS_LOW
 from execution_assets.sim.problem import ExecutionProblem
@@ -33,10 +33,6 @@ from execution_assets.strategies.schedule_costs import expected_is_bps
 REFERENCE = {"impact_model": "linear", "size_pct_adv": 5.0, "horizon_s": 1800.0, "regime": "normal", "urgency": "medium", "side": 1}
 FRONTIER_EPISODES = 4000
 SEED = 7
-
-
-def _fmt(frame: pl.DataFrame, digits: int = 3) -> pl.DataFrame:
-    return frame.with_columns(pl.col(pl.Float64).round_sig_figs(digits))
 
 
 def _ac_point(problem: ExecutionProblem) -> tuple[float, float]:
@@ -74,7 +70,7 @@ medium {URGENCY_KAPPA_T['medium']:g}, high {URGENCY_KAPPA_T['high']:g}); kappa T
         strategy = TWAP() if label == "twap" else AlmgrenChriss()
         results, _ = evaluate_problem(p, [strategy], FRONTIER_EPISODES, SEED)
         is_bps = next(iter(results.values())).is_bps
-        std_cf, mean_cf = _ac_point(p) if label != "twap" else _ac_point(plain)
+        std_cf, mean_cf = _ac_point(p)  # for "twap", p is plain (lambda 0): AC there is TWAP
         points[label] = (float(is_bps.std()), float(is_bps.mean()))
         rows.append(
             {
@@ -91,7 +87,7 @@ medium {URGENCY_KAPPA_T['medium']:g}, high {URGENCY_KAPPA_T['high']:g}); kappa T
         curves[label] = np.concatenate([[1.0], 1.0 - np.cumsum(trades)])
     report.section("Frontier", "Closed-form frontier (line) and simulated strategies (points), same price paths.")
     report.image(frontier_png(curve[:, 0], curve[:, 1], points, f"AC frontier: {scenario_id}"), "frontier")
-    report.text(markdown_table(_fmt(pl.DataFrame(rows))))
+    report.text(markdown_table(round_floats(pl.DataFrame(rows))))
     report.text(
         f"Simulated means lie within Monte Carlo error ({FRONTIER_EPISODES:,} episodes) of the closed form; "
         "the discrete-time model is the simulator's, so they agree exactly in expectation."
@@ -108,7 +104,7 @@ def impact_models(calibration: pl.DataFrame, problems: dict[str, ExecutionProble
     if calibration.is_empty():
         report.text("No calibration in the warehouse: scenarios use the built-in instruments' true parameters.")
     else:
-        report.text(markdown_table(_fmt(calibration), max_rows=50))
+        report.text(markdown_table(round_floats(calibration), max_rows=50))
     report.section(
         "Three shapes through one calibration",
         """Each scenario reshapes the calibrated temporary impact eta p^beta to a line (`linear`) or a
@@ -140,12 +136,12 @@ rewards bunching trades.""",
         transient = expected_is_bps(p, twap) - sum(parts.values())
         parts["transient"] = transient if abs(transient) > 1e-9 else 0.0
         rows.append({"impact_model": model, **parts, "total": expected_is_bps(p, twap)})
-    report.section("TWAP's expected cost by component (bps), reference order", markdown_table(_fmt(pl.DataFrame(rows))))
+    report.section("TWAP's expected cost by component (bps), reference order", markdown_table(round_floats(pl.DataFrame(rows))))
     if twap_by_model.height:
         report.section(
             "Over the evaluated scenarios",
             "Mean TWAP IS and the oracle's improvement over it (the room an impact shape leaves to optimize):\n\n"
-            + markdown_table(_fmt(twap_by_model), max_rows=50),
+            + markdown_table(round_floats(twap_by_model), max_rows=50),
         )
     return report
 
@@ -173,7 +169,7 @@ days shows in the VWAP slippage and in replay (robustness report)."""
     report.section(f"Schedules: {scenario_id}")
     report.image(remaining_curves_png(curves, f"Planned schedules, order starts {start_s / 3600 + 9.5:.2f} h"), "schedules")
     if by_horizon.height:
-        report.section("Mean IS and improvement vs TWAP by horizon and size (test scenarios)", markdown_table(_fmt(by_horizon), max_rows=60))
+        report.section("Mean IS and improvement vs TWAP by horizon and size (test scenarios)", markdown_table(round_floats(by_horizon), max_rows=60))
     if costs:
         report.section("Cost distributions on one scenario (same paths)")
         report.image(cost_distributions_png(costs, scenario_id), "costs")
@@ -258,7 +254,7 @@ env's definitions)."""
                 "std_return": target.std(),
             }
         )
-    report.section("Same totals, different timing", markdown_table(_fmt(pl.DataFrame(rows), 4), max_rows=20))
+    report.section("Same totals, different timing", markdown_table(round_floats(pl.DataFrame(rows), 4), max_rows=20))
     cumulative["terminal"] = np.concatenate([np.zeros(problem.n_steps), [cumulative["per_step"][-1]]])
     report.image(
         lines_png(np.arange(problem.n_steps + 1), cumulative, "TWAP, episode 0: cumulative reward by design", "step", "bps"),

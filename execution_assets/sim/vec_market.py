@@ -350,13 +350,6 @@ class VecMarket:
         return self.path.arrival_price * (1.0 + self.side * self._mid)
 
     @property
-    def hidden_regime(self) -> np.ndarray | None:
-        """Regime index (into ``REGIMES``) during step k: for diagnostics, never an observation."""
-        if self.path is None or self.path.regime is None or self.done:
-            return None
-        return self.path.regime[self.k]
-
-    @property
     def shares_history(self) -> np.ndarray:
         """(k, n) shares executed at steps 0..k-1 (a view, valid until ``reset``)."""
         return self._shares[: self.k]

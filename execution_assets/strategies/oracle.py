@@ -65,15 +65,14 @@ class Oracle(Strategy):
         if self._plan != plan:  # solving is the expensive part; reuse it across batches
             self.solver, self._lq = choose_solver(plan)
             self._dp: DPSolution | None = solve_dp(plan, **self.dp_grid) if self.solver == "dp" else None
-            self._fractions = np.ones(plan.n_steps)
-            if self.solver == "static":
-                self._fractions = fractions_of_remaining(optimal_static_schedule(plan))
+            static = self.solver == "static"
+            self._fractions = fractions_of_remaining(optimal_static_schedule(plan)) if static else None
+            self._kappa_a = plan.impact.kappa * plan.size_frac_adv
+            self._decay = transient_decay_per_step(plan)
             self._plan = plan
         self._k = 0
         self._x = np.ones(n_episodes)
         self._j = np.zeros(n_episodes)
-        self._kappa_a = plan.impact.kappa * plan.size_frac_adv
-        self._decay = transient_decay_per_step(plan)
 
     def act(self, obs: np.ndarray) -> np.ndarray:
         plan = self._plan

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from execution_assets.sim.market_path import MarketPath
 from execution_assets.sim.problem import ExecutionProblem
 from execution_assets.sim.vec_market import EpisodeSummary, VecMarket
 from execution_assets.strategies.base import Strategy
@@ -16,12 +17,17 @@ def run_strategy(
     seed: int | None,
     *,
     replay_mid: np.ndarray | None = None,
+    path: MarketPath | None = None,
+    plan_problem: ExecutionProblem | None = None,
 ) -> EpisodeSummary:
     """``n_episodes`` of ``problem`` driven by ``strategy``; the same seed gives every strategy
-    the same price paths, so results of two strategies are paired episode by episode."""
+    the same price paths, so results of two strategies are paired episode by episode.
+
+    ``path`` (drawn from ``seed`` already) replaces the draw; ``plan_problem`` is what the
+    strategy plans for when it is not the market's own problem (robustness tests)."""
     market = VecMarket(problem, n_episodes, replay_mid=replay_mid)
-    market.reset(seed)
-    strategy.reset(problem, n_episodes)
+    market.reset(seed, path=path)
+    strategy.reset(problem if plan_problem is None else plan_problem, n_episodes)
     while not market.done:
         market.step_fraction(strategy.act(market.observe()))
     return market.summary()

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from execution_assets.impact import SESSION_SECONDS, participation, permanent_impact, temporary_impact
+from execution_assets.impact import SESSION_SECONDS, participation, permanent_impact, temporary_impact, transient_decay_factor
 from execution_assets.sim.problem import ExecutionProblem
 
 BPS = 1e4
@@ -53,7 +53,7 @@ def remaining_after(trades: np.ndarray) -> np.ndarray:
 
 
 def transient_decay_per_step(problem: ExecutionProblem) -> float:
-    return float(np.exp(-problem.impact.transient_decay_per_s * problem.tau_s))
+    return transient_decay_factor(problem.tau_s, problem.impact)
 
 
 def transient_state(problem: ExecutionProblem, trades: np.ndarray) -> np.ndarray:
