@@ -53,7 +53,7 @@ URGENCY_KAPPA_T = {"low": 0.5, "medium": 2.0, "high": 5.0}
 SIDES = (1, -1)
 IMPACT_MODELS = ("linear", "square_root", "transient")
 SPLIT_SEEDS = {"train": (0, 1_000_000), "validation": (1_000_000, 2_000_000), "test": (2_000_000, 3_000_000)}
-TARGET_STEPS, MIN_STEPS, MAX_STEPS = 60, 20, 100
+TARGET_STEPS, MIN_STEPS = 60, 20
 DAY_START_S = 1800  # intraday orders start at 10:00, after the opening half hour
 SEEDS_PER_INSTRUMENT = 10_000
 
@@ -104,12 +104,11 @@ def default_calibration(instrument: str) -> MarketCalibration:
             notes="no calibration: generic defaults",
         )
     p = spec.params
-    spread_ticks = p.expected_spread_ticks()
     return MarketCalibration(
         instrument=instrument,
         impact=p.impact,
         sigma_daily=p.sigma_daily,
-        half_spread_bps=0.5 * spread_ticks * p.tick_size / p.start_price * 1e4,
+        half_spread_bps=p.expected_half_spread_bps(),
         adv_shares=p.adv_shares,
         arrival_price=p.start_price,
         signal_mean_reversion_per_s=p.signal_reversion_per_s,

@@ -6,8 +6,6 @@ import polars as pl
 
 ADV_WINDOW = 20
 
-ADV_COLUMNS = ("date", "adv_20d", "n_days", "source", "window_start", "observed_volume", "bars_volume")
-
 
 def rolling_adv(daily_volume: pl.DataFrame, bars: pl.DataFrame | None = None, window: int = ADV_WINDOW) -> pl.DataFrame:
     """ADV on every session of ``daily_volume`` (columns ``date, volume``).

@@ -16,14 +16,14 @@ from execution_assets.calibration.calibrate import ImpactCalibration
 from execution_assets.calibration.estimate import Estimate
 from execution_assets.market.instruments import DEFAULT_INSTRUMENTS
 from execution_assets.market.landing import discover_landing_days, synthetic_seed
-from execution_assets.market.synthetic import simulate_market_day
+from execution_assets.market.synthetic import normal_day_truth
 
 
 def synthetic_truth(instrument: str, date: dt.date, landing_folder: Path) -> dict[str, Any] | None:
     """Truth of a simulated instrument-day, or None when the day came from real files."""
     if instrument not in DEFAULT_INSTRUMENTS or (instrument, date) in discover_landing_days(landing_folder):
         return None
-    return simulate_market_day(instrument, date, seed=synthetic_seed(instrument, date)).truth
+    return normal_day_truth(instrument, date, synthetic_seed(instrument, date))
 
 
 def score(calibration: ImpactCalibration, truth: dict[str, Any]) -> list[dict[str, Any]]:

@@ -26,7 +26,6 @@ OPEN = dt.datetime(2000, 1, 1, 9, 30)
 @dataclass(frozen=True)
 class VolumeCurve:
     minute_share: np.ndarray  # smoothed, (390,), sums to 1
-    raw_minute_share: np.ndarray  # mean of the sessions' shares, (390,)
     daily_minute_share: np.ndarray  # (n_days, 390) each session's shares
     bandwidth_min: float
 
@@ -106,4 +105,4 @@ def estimate_volume_curve(minute_volume: pl.DataFrame, bandwidth_min: float | No
     if not h > 0:
         raise ValueError(f"bandwidth must be > 0 minutes, got {h}")
     smooth = np.clip(_smoother(float(h)) @ raw, 0.0, None)
-    return VolumeCurve(smooth / smooth.sum(), raw, daily, float(h))
+    return VolumeCurve(smooth / smooth.sum(), daily, float(h))

@@ -350,3 +350,11 @@ def test_params_are_plain_frozen_dataclasses():
     with pytest.raises(dataclasses.FrozenInstanceError):
         SYNTH_LIQ.params.sigma_daily = 1.0  # type: ignore[misc]
     assert isinstance(SYNTH_LIQ.params, MarketParams)
+
+
+def test_normal_day_truth_is_the_simulated_days_truth():
+    from execution_assets.market.synthetic import normal_day_truth
+
+    for instrument in ("SYNTH_LIQ", "SYNTH_ILQ"):
+        day = simulate_market_day(instrument, "2024-01-03", seed=11)
+        assert normal_day_truth(instrument, "2024-01-03", 11) == day.truth

@@ -16,6 +16,7 @@ import numpy as np
 import polars as pl
 
 from execution_assets.calibration.adv import ADV_WINDOW
+from execution_assets.calibration.calibrate import PARAMETERS
 from execution_assets.calibration.daily_bars import SPLITS, find_daily_bars, read_daily_bars
 from execution_assets.calibration.plots import impact_png, response_decay_png, volume_curve_png
 from execution_assets.calibration.report import calibration_report, venue_note
@@ -216,7 +217,7 @@ def _finite_and_ordered(row: dict) -> list[str]:
     for name, value in row.items():
         if isinstance(value, float) and not math.isfinite(value):
             problems.append(f"{name} = {value}")
-    for name in ("eta", "beta", "gamma", "delta", "kappa", "transient_decay_per_s", "sigma_daily", "half_spread_bps"):
+    for name in PARAMETERS:
         value, low, high = row[name], row[f"{name}_ci_low"], row[f"{name}_ci_high"]
         if value is None and (low is not None or high is not None):
             problems.append(f"{name} is NULL but has an interval")

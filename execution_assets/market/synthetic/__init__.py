@@ -52,7 +52,7 @@ book, prints and trend sign. The regime, ``n_levels`` and one component's parame
 other streams' draws unchanged (common random numbers: e.g. volatile = normal shocks x 2).
 """
 
-from execution_assets.market.synthetic.day import SyntheticDay, simulate_market_day
+from execution_assets.market.synthetic.day import SyntheticDay, normal_day_truth, simulate_market_day
 from execution_assets.market.synthetic.params import REGIMES, InstrumentSpec, MarketParams, UShape
 
-__all__ = ["REGIMES", "InstrumentSpec", "MarketParams", "SyntheticDay", "UShape", "simulate_market_day"]
+__all__ = ["REGIMES", "InstrumentSpec", "MarketParams", "SyntheticDay", "UShape", "normal_day_truth", "simulate_market_day"]

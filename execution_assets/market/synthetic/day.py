@@ -157,6 +157,13 @@ def _frame(columns: dict[str, pl.DataType], name: str, day: dt.date, data: dict[
     return frame.select(exprs)
 
 
+def normal_day_truth(instrument: str | InstrumentSpec, date: dt.date | str, seed: int) -> dict[str, Any]:
+    """``simulate_market_day(instrument, date, seed=seed).truth`` (normal regime, every level)
+    without simulating the day: in that regime the truth depends on the parameters alone."""
+    spec = _resolve_instrument(instrument, None)
+    return _truth(spec, _parse_date(date), seed, "normal", N_LEVELS, spec.params.sigma_daily, 0.0, 1.0)
+
+
 def _resolve_instrument(instrument: str | InstrumentSpec, params: MarketParams | None) -> InstrumentSpec:
     if params is not None and not isinstance(params, MarketParams):
         raise ValueError(f"params must be a MarketParams or None, got {type(params).__name__}")
@@ -227,7 +234,7 @@ def _truth(
         "start_price": p.start_price,
         "tick_size": p.tick_size,
         "expected_spread_ticks": spread_ticks,
-        "half_spread_bps": 0.5 * spread_ticks * p.tick_size / p.start_price * 1e4,
+        "half_spread_bps": p.expected_half_spread_bps(spread_mult),
         "touch_size": p.touch_size,
         "depth_profile": list(p.depth_profile[:n_levels]),
         # alpha signal

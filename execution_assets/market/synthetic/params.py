@@ -159,6 +159,10 @@ class MarketParams:
         phi = math.exp(-self.signal_reversion_per_s)
         return self.signal_alpha**2 * (1 + phi) / (1 - phi)
 
+    def expected_half_spread_bps(self, spread_mult: float = 1.0) -> float:
+        """Half the expected quoted spread, in bps of the start price."""
+        return 0.5 * self.expected_spread_ticks(spread_mult) * self.tick_size / self.start_price * 1e4
+
     def expected_spread_ticks(self, spread_mult: float = 1.0) -> float:
         """E[max(1, round(c * exp(s z)))], z ~ N(0, 1), c = spread_center_ticks * spread_mult."""
         c, s = self.spread_center_ticks * spread_mult, self.spread_dispersion
