@@ -29,7 +29,6 @@ import numpy as np
 from gymnasium import spaces
 
 from execution_assets.env.problems import ProblemSpec, check_reward, make_sampler
-from execution_assets.impact import SESSION_SECONDS, transient_decay_factor
 from execution_assets.sim.market_path import (
     draw_path,
     draw_shocks,
@@ -50,8 +49,8 @@ from execution_assets.sim.observation import (
     path_features_scalar,
 )
 from execution_assets.sim.problem import REGIMES, ExecutionProblem
+from execution_assets.sim.vec_market import BPS, CostConstants
 
-BPS = 1e4
 _I_PRICE, _I_PART = OBS_INDEX["price_move"], OBS_INDEX["participation"]
 _I_TRANS, _I_FILL, _I_TWAP = OBS_INDEX["transient_impact"], OBS_INDEX["last_fill"], OBS_INDEX["twap_fraction"]
 _I_FEATURES = slice(OBS_INDEX["volatility"], OBS_INDEX["momentum"] + 1)
@@ -155,7 +154,6 @@ class ExecutionEnv(gym.Env):
         self._u = u if side == 1 else [-v for v in u]
         self._features = path_features_scalar(u, signal, side, self._feature_sigma)
         self._step_var = step_var
-        self._risk_scale = problem.risk_aversion * BPS**2 / self._x_total**2
         self._k = 0
         self._remaining = self._x_total
         self._perm = self._trans = self._mid = 0.0
@@ -165,18 +163,11 @@ class ExecutionEnv(gym.Env):
     def _configure(self, problem: ExecutionProblem) -> None:
         """Constants of ``problem`` (same folding as ``VecMarket``)."""
         self.problem = problem
-        imp = problem.impact
-        adv, tau = problem.adv_shares, problem.tau_s
         self._n_steps = problem.n_steps
-        self._x_total = problem.total_shares
-        self._bps_per_share = BPS / self._x_total
-        self._inv_x = 1.0 / self._x_total
-        self._hs = problem.half_spread_bps / BPS
-        self._beta, self._delta = imp.beta, imp.delta
-        self._temp_coef = imp.eta * (SESSION_SECONDS / (tau * adv)) ** imp.beta
-        self._perm_coef = imp.gamma / adv**imp.delta
-        self._trans_coef = imp.kappa / adv
-        self._decay = transient_decay_factor(tau, imp)
+        c = CostConstants.of(problem)
+        self._x_total, self._inv_x, self._bps_per_share, self._hs = c.total_shares, c.inv_x, c.bps_per_share, c.hs
+        self._beta, self._delta, self._temp_coef, self._perm_coef = c.beta, c.delta, c.temp_coef, c.perm_coef
+        self._trans_coef, self._decay, self._risk_scale = c.trans_coef, c.decay, c.risk_scale
         self._part_scale = participation_scale(problem).tolist()
         self._feature_sigma = feature_sigma(problem)
         self._obs[:] = 0.0

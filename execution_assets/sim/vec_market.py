@@ -116,6 +116,41 @@ class FinishedBatch:
         )
 
 
+@dataclass(frozen=True)
+class CostConstants:
+    """A problem's cost formulas folded into constants once (``VecMarket`` and the scalar env)."""
+
+    total_shares: float
+    inv_x: float  # 1 / X
+    bps_per_share: float  # BPS / X
+    hs: float  # half spread, fraction of price
+    beta: float
+    delta: float
+    temp_coef: float  # temporary impact per (shares traded this step) ** beta
+    perm_coef: float  # permanent impact per (shares) ** delta
+    trans_coef: float  # transient impact per share
+    decay: float  # transient state multiplier per step
+    risk_scale: float  # lambda BPS^2 / X^2: risk penalty per (shares held)^2 per unit step variance
+
+    @classmethod
+    def of(cls, problem: ExecutionProblem) -> CostConstants:
+        imp = problem.impact
+        adv, tau, x = problem.adv_shares, problem.tau_s, problem.total_shares
+        return cls(
+            total_shares=x,
+            inv_x=1.0 / x,
+            bps_per_share=BPS / x,
+            hs=problem.half_spread_bps / BPS,
+            beta=imp.beta,
+            delta=imp.delta,
+            temp_coef=imp.eta * (SESSION_SECONDS / (tau * adv)) ** imp.beta,
+            perm_coef=imp.gamma / adv**imp.delta,
+            trans_coef=imp.kappa / adv,
+            decay=transient_decay_factor(tau, imp),
+            risk_scale=problem.risk_aversion * BPS**2 / x**2,
+        )
+
+
 class VecMarket:
     """n episodes of ``problem`` (parametric, or replaying ``replay_mid``, 1-second mids)."""
 
@@ -134,22 +169,14 @@ class VecMarket:
         self.n_steps = N = problem.n_steps
         self.replay_mid = None if replay_mid is None else validate_replay_mid(replay_mid)
         self.mark_to_market = mark_to_market
-        imp = problem.impact
-        adv, tau = problem.adv_shares, problem.tau_s
         self.side = problem.side
         self._add_u = np.add if self.side == 1 else np.subtract  # x + side * U for the unsigned path U
-        self.total_shares = X = problem.total_shares
-        self._inv_x = 1.0 / X
-        self._bps_per_share = BPS / X
-        self._hs = problem.half_spread_bps / BPS
-        self._beta, self._delta = imp.beta, imp.delta
-        self._temp_coef = imp.eta * (SESSION_SECONDS / (tau * adv)) ** imp.beta
-        self._perm_coef = imp.gamma / adv**imp.delta
-        self._trans_coef = imp.kappa / adv
-        self._decay = transient_decay_factor(tau, imp)
-        self._has_transient = imp.kappa > 0
+        c = CostConstants.of(problem)
+        self.total_shares, self._inv_x, self._bps_per_share, self._hs = c.total_shares, c.inv_x, c.bps_per_share, c.hs
+        self._beta, self._delta, self._temp_coef, self._perm_coef = c.beta, c.delta, c.temp_coef, c.perm_coef
+        self._trans_coef, self._decay, self._risk_scale = c.trans_coef, c.decay, c.risk_scale
+        self._has_transient = problem.impact.kappa > 0
         self._lam = problem.risk_aversion
-        self._risk_scale = problem.risk_aversion * BPS**2 / X**2
         self._part_scale = participation_scale(problem).tolist()
         # state
         self.k = 0
