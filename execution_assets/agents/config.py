@@ -1,12 +1,13 @@
 """Hyperparameters: one YAML per algorithm, resolved for a scenario family and a budget profile.
 
-Each ``hyperparams/<algo>.yml`` has three top-level blocks:
+Each ``hyperparams/<algo>.yml`` has up to three top-level blocks:
 
     default:   the full configuration (sections env, model, training)
     families:  per scenario family, a partial configuration merged over ``default``
     profiles:  per budget profile (smoke, quick, standard, full), merged last; profiles set
                ``training.timestep_scale``, which multiplies every timestep budget and the
-               validation interval
+               validation interval. ``hyperparams/profiles.yml`` holds the profiles every
+               algorithm shares; an algorithm's own block is merged over it.
 
 Merging is recursive for mappings; any other value (lists included) replaces the one below.
 ``resolve_config(algo, family, profile, overrides)`` applies default <- family <- profile <-
@@ -55,6 +56,8 @@ def load_hyperparams(algo: str) -> dict[str, Any]:
             bad = set(partial or {}) - set(SECTIONS)
             if bad:
                 raise ValueError(f"{path}: {block}.{name} has unknown sections {sorted(bad)}; allowed {SECTIONS}")
+    shared = yaml.safe_load((HYPERPARAMS_DIR / "profiles.yml").read_text())["profiles"]
+    raw["profiles"] = deep_merge(shared, raw.get("profiles") or {})
     for name in raw.get("families") or {}:
         if name not in FAMILY_NAMES:
             raise ValueError(f"{path}: families.{name} is not a scenario family; known: {', '.join(FAMILY_NAMES)}")
