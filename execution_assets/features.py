@@ -20,5 +20,5 @@ def write_book_features(
     params = {"instrument": instrument, "date_from": date_from, "date_to": date_to or date_from}
     with transaction(con):
         con.execute(load_sql("features/delete_book_1s"), params)
-        con.execute("INSERT INTO features.book_1s BY NAME " + load_sql("features/book_1s"), params)
-    return con.execute(load_sql("features/count_book_1s"), params).fetchall()[0][0]
+        inserted = con.execute("INSERT INTO features.book_1s BY NAME " + load_sql("features/book_1s"), params)
+        return inserted.fetchall()[0][0]  # DuckDB answers an INSERT with its row count

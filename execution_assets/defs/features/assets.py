@@ -2,11 +2,11 @@
 
 import dagster as dg
 
+from execution_assets.defs.contracts import contract_check
 from execution_assets.defs.partitions import instrument_and_date, instrument_date_partitions
 from execution_assets.defs.resources import WarehouseResource
 from execution_assets.features import write_book_features
 from execution_assets.markdown import markdown_table
-from execution_assets.market.validation import validate_contract
 from execution_assets.plots import mid_and_spread_png, png_markdown
 from execution_assets.warehouse import run_sql_file
 from schemas.features import BookFeaturesModel
@@ -39,7 +39,6 @@ def book_features(context: dg.AssetExecutionContext, duckdb: WarehouseResource):
         rows = write_book_features(con, instrument, date)
         features = run_sql_file(con, "features/select_book_1s", params)
         coverage = run_sql_file(con, "checks/book_1s_coverage", params)
-    failures = validate_contract(features, BookFeaturesModel)
     covered = coverage.row(0, named=True)
     yield dg.MaterializeResult(
         metadata={
@@ -52,11 +51,7 @@ def book_features(context: dg.AssetExecutionContext, duckdb: WarehouseResource):
             ),
         }
     )
-    yield dg.AssetCheckResult(
-        check_name="contract",
-        passed=not failures,
-        metadata={"failures": dg.MetadataValue.md("\n".join(f"- {f}" for f in failures) or "none")},
-    )
+    yield contract_check(dg.AssetKey("book_features"), features, BookFeaturesModel)
     yield dg.AssetCheckResult(
         check_name="one_row_per_snapshot",
         passed=covered["feature_rows"] == covered["snapshot_rows"] and covered["duplicate_keys"] == 0,

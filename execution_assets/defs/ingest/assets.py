@@ -3,11 +3,11 @@
 import dagster as dg
 import polars as pl
 
+from execution_assets.defs.contracts import contract_check
 from execution_assets.defs.partitions import instrument_and_date, instrument_date_partitions
 from execution_assets.defs.resources import WarehouseResource
 from execution_assets.markdown import markdown_table
 from execution_assets.market.sources import load_raw_day
-from execution_assets.market.validation import validate_contract
 from execution_assets.paths import raw_dir
 from execution_assets.plots import mid_and_spread_png, png_markdown
 from execution_assets.warehouse import delete_rows, insert_frame, transaction
@@ -15,16 +15,6 @@ from schemas.raw import L2SnapshotsModel, TradesModel
 
 SNAPSHOTS = dg.AssetKey("raw_l2_snapshots")
 TRADES = dg.AssetKey("raw_trades")
-
-
-def _contract_check(asset: dg.AssetKey, frame: pl.DataFrame, model) -> dg.AssetCheckResult:
-    failures = validate_contract(frame, model)
-    return dg.AssetCheckResult(
-        asset_key=asset,
-        check_name="contract",
-        passed=not failures,
-        metadata={"failures": dg.MetadataValue.md("\n".join(f"- {f}" for f in failures) or "none")},
-    )
 
 
 def _quarantine_check(asset: dg.AssetKey, quarantined: pl.DataFrame, stored: int) -> dg.AssetCheckResult:
@@ -126,7 +116,7 @@ def raw_market_data(context: dg.AssetExecutionContext, duckdb: WarehouseResource
             "preview": dg.MetadataValue.md(markdown_table(day.trades)),
         },
     )
-    yield _contract_check(SNAPSHOTS, day.snapshots, L2SnapshotsModel)
+    yield contract_check(SNAPSHOTS, day.snapshots, L2SnapshotsModel)
     yield _quarantine_check(SNAPSHOTS, snapshot_quarantine, day.snapshots.height)
-    yield _contract_check(TRADES, day.trades, TradesModel)
+    yield contract_check(TRADES, day.trades, TradesModel)
     yield _quarantine_check(TRADES, trade_quarantine, day.trades.height)

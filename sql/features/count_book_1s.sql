@@ -1,2 +1,0 @@
-SELECT count(*) FROM features.book_1s
-WHERE instrument = $instrument AND date BETWEEN $date_from AND $date_to
