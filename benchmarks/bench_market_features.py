@@ -21,7 +21,7 @@ from pathlib import Path
 import polars as pl
 
 from benchmarks.results import write_section
-from execution_assets.cli import SYNTHETIC_START, business_days
+from execution_assets.market.calendar import SYNTHETIC_START, business_days
 from execution_assets.features import write_book_features
 from execution_assets.market import simulate_market_day
 from execution_assets.warehouse import connect, insert_frame

@@ -33,7 +33,7 @@ from dagster_graphql import DagsterGraphQLClient
 
 from benchmarks.results import write_section
 from execution_assets import warehouse
-from execution_assets.cli import SYNTHETIC_START, business_days
+from execution_assets.market.calendar import SYNTHETIC_START, business_days
 from execution_assets.defs.partitions import instrument_date_key, register_partitions
 from execution_assets.market.instruments import DEFAULT_INSTRUMENTS
 from execution_assets.paths import PROJECT_ROOT

@@ -17,9 +17,9 @@ from pathlib import Path
 import dagster as dg
 from tqdm import tqdm
 
+from execution_assets.market.calendar import SYNTHETIC_START, business_days
 from execution_assets.paths import PROJECT_ROOT, raw_dir
 
-SYNTHETIC_START = dt.date(2024, 1, 2)
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
 
@@ -32,15 +32,6 @@ def instance() -> dg.DagsterInstance:
             shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
         os.environ["DAGSTER_HOME"] = str(home)
     return dg.DagsterInstance.get()
-
-
-def business_days(start: dt.date, count: int) -> list[dt.date]:
-    days, day = [], start
-    while len(days) < count:
-        if day.weekday() < 5:
-            days.append(day)
-        day += dt.timedelta(days=1)
-    return days
 
 
 @functools.cache

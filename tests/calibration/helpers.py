@@ -7,15 +7,16 @@ import duckdb
 
 from execution_assets.calibration import store
 from execution_assets.calibration.adv import ADV_WINDOW
-from execution_assets.cli import business_days as weekdays_from
 from execution_assets.features import write_book_features
 from execution_assets.impact import ImpactParams
+from execution_assets.market.calendar import SYNTHETIC_START
+from execution_assets.market.calendar import business_days as weekdays_from
 from execution_assets.market.instruments import DEFAULT_INSTRUMENTS
 from execution_assets.market.landing import synthetic_seed
 from execution_assets.market.synthetic import InstrumentSpec, simulate_market_day
 from execution_assets.warehouse import ensure_tables, insert_frame
 
-START = dt.date(2024, 1, 2)
+START = SYNTHETIC_START
 
 # Square-root impact, temporary and permanent: gamma = Y * sigma_daily with Y = 1/2 (the
 # empirical square-root law's order of magnitude), on the liquid instrument's market.
