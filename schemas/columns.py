@@ -6,9 +6,6 @@ import polars as pl
 
 N_LEVELS = 10  # book depth stored in raw.l2_snapshots; levels past the source's depth are null
 
-SESSION_OPEN = "09:30:00"
-SESSION_CLOSE = "16:00:00"  # exclusive: the last 1-second snapshot is 15:59:59
-
 
 def level_columns(n_levels: int = N_LEVELS) -> dict[str, pl.DataType]:
     cols: dict[str, pl.DataType] = {}

@@ -7,26 +7,16 @@ contracts check uniqueness of the grain instead.
 
 from __future__ import annotations
 
-import datetime as dt
 
 import pandera.polars as pa
 import polars as pl
 
-from schemas.columns import (
-    KEY_COLUMNS,
-    N_LEVELS,
-    QUARANTINE_COLUMNS,
-    SESSION_CLOSE,
-    SESSION_OPEN,
-    TRADE_COLUMNS,
-)
+from execution_assets.market.reference import by_instrument
+from schemas.columns import KEY_COLUMNS, N_LEVELS, QUARANTINE_COLUMNS, TRADE_COLUMNS
 
 # raw.quarantine as stored: the columns module's quarantine columns plus the table each
 # rejected row was meant for (sql/ddl/raw_quarantine.sql, docs/decisions.md).
 TARGET_TABLES = ("raw.l2_snapshots", "raw.trades")
-
-_OPEN = dt.time.fromisoformat(SESSION_OPEN)
-_CLOSE = dt.time.fromisoformat(SESSION_CLOSE)
 
 
 def frame_check(expr: pl.Expr, name: str) -> pa.Check:
@@ -35,12 +25,15 @@ def frame_check(expr: pl.Expr, name: str) -> pa.Check:
 
 
 def in_session_check() -> pa.Check:
-    clock = pl.col("ts").dt.time()
-    on_date = pl.col("ts").dt.date() == pl.col("date")
-    return frame_check(
-        on_date & (clock >= _OPEN) & (clock < _CLOSE),
-        f"ts on the row's date, within {SESSION_OPEN}-{SESSION_CLOSE}",
-    )
+    """ts within the instrument's sessions (reference data), on the row's trading date."""
+    name = "ts on the row's trading date, within the instrument's sessions"
+
+    def check(data) -> pl.LazyFrame:
+        names = data.lazyframe.select(pl.col("instrument").drop_nulls().unique()).collect().to_series()
+        trading_date = by_instrument(names, lambda spec: spec.trading_date_expr(pl.col("ts")))
+        return data.lazyframe.select((trading_date == pl.col("date")).fill_null(False))
+
+    return pa.Check(check, name=name, error=name)
 
 
 def key_columns() -> dict[str, pa.Column]:
@@ -79,7 +72,7 @@ TradesModel = pa.DataFrameSchema(
         **key_columns(),
         "price": pa.Column(TRADE_COLUMNS["price"], pa.Check.gt(0), nullable=False),
         "size": pa.Column(TRADE_COLUMNS["size"], pa.Check.gt(0), nullable=False),
-        "side": pa.Column(TRADE_COLUMNS["side"], pa.Check.isin([1, -1]), nullable=False),
+        "side": pa.Column(TRADE_COLUMNS["side"], pa.Check.isin([1, -1, 0]), nullable=False),
     },
     checks=[in_session_check()],
     strict=True,

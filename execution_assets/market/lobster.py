@@ -8,8 +8,8 @@ row i is the book after message i: ask_px_1, ask_sz_1, bid_px_1, bid_sz_1, ask_p
 an empty level is price 9999999999 (ask) / -9999999999 (bid) with size 0.
 
 Choices:
-- Snapshots cover the session 09:30:00-15:59:59 cut to the file's window (the start/end
-  milliseconds in its name). The snapshot at ts = second s is the book after the last
+- Snapshots cover the instrument's session (reference data; 09:30:00-15:59:59 for US
+  equities) cut to the file's window (the start/end milliseconds in its name). The snapshot at ts = second s is the book after the last
   message with time < s + 1, so it includes every message that shares the last timestamp of
   the second. Seconds without messages repeat the previous state; seconds before the first
   message have no book and are quarantined ("null bid_px_1 ...") rather than invented.
@@ -20,6 +20,9 @@ Choices:
   quarantined like any other bad row, not repaired by looking back in time.
 - Messages must be in time order (the book states depend on it); a file that goes back in
   time raises RawDataError rather than being re-sorted.
+- Row i of one file describes row i of the other, so the two row counts are compared before
+  anything else: a torn pair (a copy cut short) fails naming both files and both counts,
+  not with whatever its cut last line happens to break.
 - Trades are execution messages, types 4 and 5, one print per message; the aggressor is the
   other side of the resting order, side = -direction. Type 6 (auction cross) prints are not
   continuous-session trades and are left out; type 7 (halt) changes nothing here.
@@ -37,8 +40,9 @@ import polars as pl
 
 from execution_assets.market.errors import RawDataError
 from execution_assets.market.generic import cast_columns, ragged_line_error
+from execution_assets.market.reference import instrument
 from execution_assets.market.validation import RawDay, split_snapshots, split_trades
-from schemas.columns import N_LEVELS, SESSION_CLOSE, SESSION_OPEN
+from schemas.columns import N_LEVELS
 
 _NAME = re.compile(
     r"^(?P<ticker>.+)_(?P<date>\d{4}-\d{2}-\d{2})_(?P<start>\d+)_(?P<end>\d+)_"
@@ -66,9 +70,17 @@ def read_lobster(message_csv: str | Path, orderbook_csv: str | Path, n_levels: i
         raise RawDataError(orderbook_csv, None, f"does not belong to message file {message_csv.name}")
     level = int(name["level"])
     day = dt.date.fromisoformat(name["date"])
+    n_messages, n_book = count_rows(message_csv), count_rows(orderbook_csv)
+    if n_messages != n_book:
+        raise RawDataError(
+            message_csv,
+            None,
+            f"{n_messages:,} rows but its orderbook file {orderbook_csv} has {n_book:,}: a torn or "
+            "mismatched pair (row i of one describes row i of the other); re-copy both files",
+        )
 
     messages = _read_messages(message_csv)
-    book = _read_book(orderbook_csv, level, len(messages))
+    book = _read_book(orderbook_csv, level)
     midnight = _epoch_us(day)
 
     trades = (
@@ -86,9 +98,9 @@ def read_lobster(message_csv: str | Path, orderbook_csv: str | Path, n_levels: i
             order_id="order_id",
         )
     )
-    trades_valid, trades_bad = split_trades(trades, str(message_csv), dedupe=False)
+    trades_valid, trades_bad = split_trades(trades, str(message_csv), dedupe=False, sides=(1, -1))
 
-    seconds = _session_seconds(int(name["start"]), int(name["end"]))
+    seconds = _session_seconds(name["ticker"], day, int(name["start"]), int(name["end"]))
     snapshots = _snapshots(messages, book, seconds, n_levels).select(
         "row_number",
         instrument=pl.lit(name["ticker"]),
@@ -143,13 +155,17 @@ def _read_messages(path: Path) -> pl.DataFrame:
     return frame
 
 
-def _read_book(path: Path, level: int, n_messages: int) -> pl.DataFrame:
+def count_rows(path: Path) -> int:
+    """Non-empty lines of a headerless CSV (a last line without a newline counts)."""
+    with open(path, "rb") as handle:
+        return sum(1 for line in handle if line.strip())
+
+
+def _read_book(path: Path, level: int) -> pl.DataFrame:
     n_columns = 4 * level
     book = _read_text(path, n_columns)
     if book.width != n_columns:
         raise RawDataError(path, 1, f"{book.width} columns, expected 4 x level {level} = {n_columns}")
-    if book.height != n_messages:
-        raise RawDataError(path, None, f"{book.height} rows but the message file has {n_messages}")
     names = [f"{side}_{what}_{k}" for k in range(1, level + 1) for side in ("ask", "bid") for what in ("px", "sz")]
     book = book.rename(dict(zip(book.columns, names)))
     return cast_columns(book, dict.fromkeys(names, pl.Int64()), path, first_line=1)
@@ -195,18 +211,12 @@ def _dollars(ticks: pl.Expr) -> pl.Expr:
     return ticks.map_batches(lambda s: pl.Series(s.cast(pl.Float64).to_numpy() / PRICE_SCALE), return_dtype=pl.Float64)
 
 
-def _session_seconds(start_ms: int, end_ms: int) -> pl.Series:
-    """Seconds after midnight of the snapshot grid: the session, cut to the file's window."""
-    open_s = _seconds(SESSION_OPEN)
-    close_s = _seconds(SESSION_CLOSE)
-    first = max(open_s, -(-start_ms // 1000))
-    stop = min(close_s, -(-end_ms // 1000))
-    return pl.int_range(first, max(first, stop), dtype=pl.Int64, eager=True)
-
-
-def _seconds(clock: str) -> int:
-    t = dt.time.fromisoformat(clock)
-    return t.hour * 3600 + t.minute * 60 + t.second
+def _session_seconds(ticker: str, day: dt.date, start_ms: int, end_ms: int) -> pl.Series:
+    """Seconds after midnight of the snapshot grid: the instrument's sessions, cut to the file's window."""
+    midnight = dt.datetime.combine(day, dt.time())
+    window = (midnight + dt.timedelta(milliseconds=start_ms), midnight + dt.timedelta(milliseconds=end_ms))
+    grid = instrument(ticker).session_grid(day, *window)
+    return ((grid - midnight).dt.total_seconds()).cast(pl.Int64)
 
 
 def _epoch_us(day: dt.date) -> int:

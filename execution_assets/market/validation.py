@@ -15,14 +15,15 @@ import pandera.polars as pa
 import polars as pl
 from pandera.errors import SchemaError, SchemaErrors
 
-from schemas.columns import KEY_COLUMNS, QUARANTINE_COLUMNS, SESSION_CLOSE, SESSION_OPEN, TRADE_COLUMNS, level_columns
+from execution_assets.market.reference import by_instrument
+from schemas.columns import KEY_COLUMNS, QUARANTINE_COLUMNS, TRADE_COLUMNS, level_columns
 
 ROW = "row_number"
 GROUP = ["instrument", "date"]
 TOUCH = ["bid_px_1", "bid_sz_1", "ask_px_1", "ask_sz_1"]
-_OPEN = dt.time.fromisoformat(SESSION_OPEN)
-_CLOSE = dt.time.fromisoformat(SESSION_CLOSE)
 _LEVEL = re.compile(r"^bid_px_(\d+)$")
+
+TRADE_SIDES = (1, -1, 0)
 
 Rule = tuple[pl.Expr, "str | pl.Expr"]  # (failed: boolean, null counts as passed; reason)
 
@@ -66,19 +67,21 @@ def split_snapshots(frame: pl.DataFrame, source: str) -> tuple[pl.DataFrame, pl.
 
 
 def split_trades(
-    frame: pl.DataFrame, source: str, *, dedupe: bool = True
+    frame: pl.DataFrame, source: str, *, dedupe: bool = True, sides: tuple[int, ...] = TRADE_SIDES
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(valid, quarantine) for trade prints with contract dtypes.
 
     ``dedupe=False`` for sources whose rows are sequenced events (LOBSTER messages): there
-    one sweep legitimately prints several identical (ts, price, size, side) rows.
+    one sweep legitimately prints several identical (ts, price, size, side) rows. Side 0 is a
+    print without a known aggressor (Databento's side N): real volume, kept; a source whose
+    every print has an aggressor (LOBSTER) passes ``sides=(1, -1)``.
     """
     rules: list[Rule] = [(pl.col(c).is_null(), f"null {c}") for c in TRADE_COLUMNS]
     rules += [
         (pl.col("price").is_nan(), "NaN price"),
         (pl.col("price") <= 0, "non-positive price"),
         (pl.col("size") <= 0, "non-positive size"),
-        (~pl.col("side").is_in([1, -1]), "side not in {+1,-1}"),
+        (~pl.col("side").is_in(sides), "side not in {" + ",".join(f"{s:+d}" if s else "0" for s in sides) + "}"),
     ]
     return _split(frame, source, "raw.trades", TRADE_COLUMNS, rules, strict_order=False, dedupe=dedupe)
 
@@ -171,18 +174,22 @@ def _split(
     frame = frame.with_columns(pl.col(ROW).cast(pl.Int64))
     data = [c for c in frame.columns if c != ROW]
 
-    ts, clock = pl.col("ts"), pl.col("ts").dt.time()
-    on_date = ts.dt.date() == pl.col("date")
-    in_session = (clock >= _OPEN) & (clock < _CLOSE)
+    # Sessions and trading dates are the instrument's (reference data): a Globex second at
+    # 18:58 Chicago belongs to the next day's trading date.
+    ts, instruments = pl.col("ts"), frame["instrument"].drop_nulls().unique()
+    trading_date = by_instrument(instruments, lambda spec: spec.trading_date_expr(ts))
+    sessions = by_instrument(instruments, lambda spec: pl.lit(spec.sessions_text))
+    outside = pl.col("_trading_date").is_null()
+    on_date = pl.col("_trading_date") == pl.col("date")
     # Latest earlier in-session ts of the same instrument/date: rows are checked against it,
     # so the valid rows that remain are ordered however the bad ones were placed.
-    prior = pl.when(on_date & in_session).then(ts).shift(1).cum_max().forward_fill().over(GROUP)
-    late = (ts <= pl.col("_prior") if strict_order else ts < pl.col("_prior")) & on_date & in_session
+    prior = pl.when(on_date).then(ts).shift(1).cum_max().forward_fill().over(GROUP)
+    late = (ts <= pl.col("_prior") if strict_order else ts < pl.col("_prior")) & on_date
     order_reason = "ts not after an earlier row's ts" if strict_order else "ts before an earlier row's ts"
     rules = [
         *rules,
-        (~on_date, "ts not on the row's date"),
-        (on_date & ~in_session, f"ts outside session {SESSION_OPEN}-{SESSION_CLOSE}"),
+        (~outside & ~on_date, "ts not on the row's date"),
+        (outside & ts.is_not_null(), pl.format("ts outside session {}", pl.col("_sessions"))),
     ]
     if dedupe:
         frame = _with_first_copy(frame, data)
@@ -191,6 +198,7 @@ def _split(
         late = late & ~duplicate.fill_null(False)
     rules.append((late, order_reason))
 
+    frame = frame.with_columns(trading_date.alias("_trading_date"), sessions.alias("_sessions"))
     checked = frame.with_columns(prior.alias("_prior"))
     failed = checked.select(pl.any_horizontal([f.fill_null(False) for f, _ in rules])).to_series()
     valid = frame.select(list(columns))

@@ -213,7 +213,7 @@ def test_deeper_files_are_cut_to_n_levels(tmp_path):
         ([("34200.1", 1, 1, 1, 1000000, 1)], [(1000100, 10, 1000000, 100, 1, 1, 1, 1)], 1,
          r"orderbook_1\.csv, line 1: 8 columns, expected 4 x level 1 = 4"),
         ([("34200.1", 1, 1, 1, 1000000, 1)] * 2, [(1000100, 10, 1000000, 100)], 1,
-         r"orderbook_1\.csv: 1 rows but the message file has 2"),
+         r"message_1\.csv: 2 rows but its orderbook file .*orderbook_1\.csv has 1: a torn or mismatched pair"),
         ([("34200.1", 1, 1, 1, 1000000, 1), ("34200.2", 1, 1, 1, "abc", 1)], [(1000100, 10, 1000000, 100)] * 2, 1,
          r"message_1\.csv, line 2: column 'price': cannot read 'abc' as Int64"),
         ([("34200.1", 1, 1, 1, 1000000, 1), ("34200.05", 1, 1, 1, 1000000, 1)], [(1000100, 10, 1000000, 100)] * 2, 1,
@@ -238,3 +238,21 @@ def test_file_names_must_be_a_lobster_pair(tmp_path):
     other = o.rename(o.with_name(o.name.replace("TEST", "OTHER")))
     with pytest.raises(RawDataError, match=r"OTHER_.*orderbook_1\.csv: does not belong to message file TEST_"):
         read_lobster(m, other)
+
+
+def test_a_torn_message_file_names_both_files_and_both_row_counts(tmp_path):
+    """A copy of the GOOG message file cut mid-line (as an interrupted copy leaves it) must say
+    that the pair's row counts differ, not what its cut last line happens to break."""
+    text = GOOG_MESSAGES.read_bytes()
+    lines = text.splitlines(keepends=True)
+    torn = b"".join(lines[:24_552]) + lines[24_552][:7]  # line 24,553 cut after 7 bytes
+    message = tmp_path / GOOG_MESSAGES.name
+    orderbook = tmp_path / GOOG_BOOK.name
+    message.write_bytes(torn)
+    orderbook.write_bytes(GOOG_BOOK.read_bytes())
+    with pytest.raises(RawDataError) as error:
+        read_lobster(message, orderbook)
+    text = str(error.value)
+    assert str(message) in text and str(orderbook) in text
+    assert f"24,553 rows but its orderbook file {orderbook} has {len(lines):,}" in text
+    assert "time goes backwards" not in text
