@@ -3,16 +3,22 @@
 The env's action is the fraction of the remaining shares to trade now. A raw fraction is badly
 conditioned for learning: TWAP trades 1/30 of the remainder at the start and all of it at the
 end, so the same action means very different speeds at different times. The agents act
-relative to TWAP instead, reading TWAP's fraction 1 / (N - k) from the observation
-(``twap_fraction``); action 0 is exactly TWAP:
+relative to a reference schedule instead, reading its fraction of the remainder for the
+current step from the observation: the scenario's static optimal plan (``plan_fraction``: AC,
+OW or the static optimum, ``strategies.reference_plan``; the default), or TWAP
+(``twap_fraction`` = 1 / (N - k)). Action 0 (or the grid's 1x multiple) is the reference exactly:
 
-    twap_log_ratio   continuous a in [-1, 1]:  fraction = min(1, twap * max_ratio ** a)
-                     (PPO, SAC; max_ratio 8 covers the oracle's speeds on our scenarios:
-                     AC and Obizhaeva-Wang trade 0.44x to 3.3x TWAP, the signal oracle
-                     0x to 5.7x at its 1st-99th percentiles)
-    twap_grid        discrete i:  fraction = min(1, twap * multiples[i])           (DQN)
+    plan_log_ratio   continuous a in [-1, 1]:  fraction = min(1, plan * max_ratio ** a)   (PPO, SAC)
+    plan_grid        discrete i:  fraction = min(1, plan * multiples[i])                   (DQN)
+    twap_log_ratio   as plan_log_ratio around TWAP (max_ratio 8 covers the oracle's speeds on our
+                     scenarios: AC and Obizhaeva-Wang trade 0.44x to 3.3x TWAP, the signal
+                     oracle 0x to 5.7x at its 1st-99th percentiles)
+    twap_grid        as plan_grid around TWAP
     remaining_grid   discrete i in 0..10:  fraction = i / 10, the env's discrete variant
                      (``ExecutionEnvDiscrete``); it cannot express TWAP's 1/30, see docs/agents.md
+
+Acting around the plan makes an agent at least as good as the best classical schedule by
+construction (its initial policy is the plan), and leaves it only what information buys to learn.
 """
 
 from __future__ import annotations
@@ -26,7 +32,11 @@ from stable_baselines3.common.vec_env import VecEnv, VecEnvWrapper
 from execution_assets.sim.observation import OBS_INDEX
 
 TWAP_FIELD = OBS_INDEX["twap_fraction"]
+PLAN_FIELD = OBS_INDEX["plan_fraction"]
 REMAINING_GRID_SIZE = 11
+LOG_RATIO_KINDS = ("plan_log_ratio", "twap_log_ratio")
+GRID_KINDS = ("plan_grid", "twap_grid")
+KINDS = (*LOG_RATIO_KINDS, *GRID_KINDS, "remaining_grid")
 
 
 @dataclass(frozen=True)
@@ -36,12 +46,19 @@ class ActionMap:
     multiples: tuple[float, ...] = ()
 
     def __post_init__(self) -> None:
-        if self.kind == "twap_log_ratio" and not self.max_ratio > 1:
-            raise ValueError(f"twap_log_ratio needs max_ratio > 1, got {self.max_ratio}")
-        if self.kind == "twap_grid" and (len(self.multiples) < 2 or min(self.multiples) < 0):
-            raise ValueError(f"twap_grid needs at least two multiples >= 0, got {self.multiples}")
-        if self.kind not in ("twap_log_ratio", "twap_grid", "remaining_grid"):
-            raise ValueError(f"unknown action parameterization {self.kind!r}")
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown action parameterization {self.kind!r}; known: {', '.join(KINDS)}")
+        if self.kind in LOG_RATIO_KINDS and not self.max_ratio > 1:
+            raise ValueError(f"{self.kind} needs max_ratio > 1, got {self.max_ratio}")
+        if self.kind in GRID_KINDS and (len(self.multiples) < 2 or min(self.multiples) < 0):
+            raise ValueError(f"{self.kind} needs at least two multiples >= 0, got {self.multiples}")
+
+    @property
+    def reference_field(self) -> int | None:
+        """The observation field of the schedule the action is relative to (None: absolute)."""
+        if self.kind == "remaining_grid":
+            return None
+        return PLAN_FIELD if self.kind.startswith("plan_") else TWAP_FIELD
 
     @classmethod
     def from_env_config(cls, env: dict) -> "ActionMap":
@@ -53,9 +70,9 @@ class ActionMap:
 
     @property
     def space(self) -> spaces.Space:
-        if self.kind == "twap_log_ratio":
+        if self.kind in LOG_RATIO_KINDS:
             return spaces.Box(-1.0, 1.0, shape=(1,), dtype=np.float32)
-        n = len(self.multiples) if self.kind == "twap_grid" else REMAINING_GRID_SIZE
+        n = len(self.multiples) if self.kind in GRID_KINDS else REMAINING_GRID_SIZE
         return spaces.Discrete(n)
 
     def to_fraction(self, actions: np.ndarray, obs: np.ndarray) -> np.ndarray:
@@ -63,12 +80,12 @@ class ActionMap:
         a = np.asarray(actions).reshape(len(obs))
         if self.kind == "remaining_grid":
             return np.clip(a, 0, REMAINING_GRID_SIZE - 1) / (REMAINING_GRID_SIZE - 1)
-        twap = obs[:, TWAP_FIELD].astype(float)
-        if self.kind == "twap_log_ratio":
+        reference = obs[:, self.reference_field].astype(float)
+        if self.kind in LOG_RATIO_KINDS:
             ratio = self.max_ratio ** np.clip(a.astype(float), -1.0, 1.0)
         else:
             ratio = np.asarray(self.multiples)[np.clip(a, 0, len(self.multiples) - 1).astype(int)]
-        return np.minimum(1.0, twap * ratio)
+        return np.minimum(1.0, reference * ratio)
 
 
 class FractionActions(VecEnvWrapper):

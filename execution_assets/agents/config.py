@@ -28,7 +28,11 @@ from execution_assets.agents.scenarios import FAMILY_NAMES
 HYPERPARAMS_DIR = Path(__file__).with_name("hyperparams")
 ALGORITHMS = ("dqn", "ppo", "sac")
 SECTIONS = ("env", "model", "training")
-ACTIONS = {"dqn": ("twap_grid", "remaining_grid"), "ppo": ("twap_log_ratio",), "sac": ("twap_log_ratio",)}
+ACTIONS = {
+    "dqn": ("plan_grid", "twap_grid", "remaining_grid"),
+    "ppo": ("plan_log_ratio", "twap_log_ratio"),
+    "sac": ("plan_log_ratio", "twap_log_ratio"),
+}
 
 
 def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:

@@ -8,14 +8,16 @@ every rollout then mixes problems. Stack, outermost first:
     VecNormalize (observation and reward normalization, saved with the model)
       FractionActions (the policy's action -> fraction of the remainder, see ``actions``)
         ConcatVecEnv (n_groups x ExecutionVecEnv, n_envs episodes in all)
-          [TwapRelativeReward around each group, with ``reward_baseline: twap``]
+          [ReferenceRelativeReward around each group, with ``reward_baseline: plan | twap``]
 
-``reward_baseline: twap`` pays the agent its reward minus the reward TWAP earns on the same
-price path (a twin ``ExecutionVecEnv`` with the same seed and problems runs TWAP in lockstep).
-TWAP's trades do not depend on the agent's, so this subtracts a quantity whose conditional
+``reward_baseline: plan`` (or ``twap``) pays the agent its reward minus the reward the
+scenario's static optimal plan (or TWAP) earns on the same price path (a twin
+``ExecutionVecEnv`` with the same seed and problems runs the reference in lockstep). The
+reference's trades do not depend on the agent's, so this subtracts a quantity whose conditional
 expectation depends on the market state only: the optimal policy is unchanged, while most of
-the price noise in the reward cancels (the agent is charged (x_agent - x_twap) sigma z per step
-instead of x_agent sigma z), which is what TD learning (SAC, DQN) needs most.
+the price noise in the reward cancels (the agent is charged (x_agent - x_ref) sigma z per step
+instead of x_agent sigma z), which is what TD learning (SAC, DQN) needs most. Against the plan,
+an agent that acts at the plan (action 0) earns exactly 0: the reward is what it adds.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import numpy as np
 from stable_baselines3.common.vec_env import VecEnv, VecEnvWrapper, VecNormalize
 from stable_baselines3.common.vec_env.base_vec_env import VecEnvIndices
 
-from execution_assets.agents.actions import TWAP_FIELD, ActionMap, FractionActions
+from execution_assets.agents.actions import PLAN_FIELD, TWAP_FIELD, ActionMap, FractionActions
 from execution_assets.env import ExecutionVecEnv
 from execution_assets.sim.problem import ExecutionProblem
 
@@ -107,12 +109,16 @@ class ConcatVecEnv(VecEnv):
         return [v for env, local in self._env_slices(indices) for v in env.env_is_wrapped(wrapper_class, local)]
 
 
-class TwapRelativeReward(VecEnvWrapper):
-    """The agent's reward minus TWAP's on the same paths (see the module docstring)."""
+REWARD_BASELINES = {"twap": TWAP_FIELD, "plan": PLAN_FIELD}  # the observed fraction the twin trades
 
-    def __init__(self, venv: ExecutionVecEnv, twin: ExecutionVecEnv) -> None:
+
+class ReferenceRelativeReward(VecEnvWrapper):
+    """The agent's reward minus the reference schedule's on the same paths (module docstring)."""
+
+    def __init__(self, venv: ExecutionVecEnv, twin: ExecutionVecEnv, reference: str = "plan") -> None:
         super().__init__(venv)
         self.twin = twin
+        self.reference_field = REWARD_BASELINES[reference]
         self._twin_obs: np.ndarray | None = None
         self.raw_rewards = np.zeros(venv.num_envs, dtype=np.float32)
 
@@ -130,13 +136,13 @@ class TwapRelativeReward(VecEnvWrapper):
 
     def step_async(self, actions: np.ndarray) -> None:
         self.venv.step_async(actions)
-        self.twin.step_async(self._twin_obs[:, TWAP_FIELD].astype(float))
+        self.twin.step_async(self._twin_obs[:, self.reference_field].astype(float))
 
     def step_wait(self):
         obs, rewards, dones, infos = self.venv.step_wait()
         self._twin_obs, twin_rewards, twin_dones, _ = self.twin.step_wait()
         if not np.array_equal(dones, twin_dones):
-            raise RuntimeError("TwapRelativeReward: the TWAP twin fell out of step with the agent's env")
+            raise RuntimeError("ReferenceRelativeReward: the reference twin fell out of step with the agent's env")
         self.raw_rewards = rewards
         return obs, rewards - twin_rewards, dones, infos
 
@@ -146,12 +152,12 @@ class TrainingEnv:
     """The wrapped env handed to SB3 and direct handles on its layers."""
 
     venv: VecEnv  # outermost (VecNormalize, or FractionActions when nothing is normalized)
-    groups: list[ExecutionVecEnv | TwapRelativeReward]
+    groups: list[ExecutionVecEnv | ReferenceRelativeReward]
     normalizer: VecNormalize | None
 
     @property
     def baseline(self) -> bool:
-        return isinstance(self.groups[0], TwapRelativeReward)
+        return isinstance(self.groups[0], ReferenceRelativeReward)
 
     def raw_rewards(self) -> np.ndarray:
         """The last step's rewards as the env paid them (before baseline and normalization)."""
@@ -173,13 +179,15 @@ def make_training_env(problems: Sequence[ExecutionProblem], env_config: dict[str
     if n_groups < 1 or n_envs % n_groups:
         raise ValueError(f"env.n_envs={n_envs} must be a positive multiple of env.n_groups={n_groups}")
     baseline = env_config.get("reward_baseline", "none")
-    if baseline not in ("none", "twap"):
-        raise ValueError(f"env.reward_baseline must be none or twap, got {baseline!r}")
+    if baseline != "none" and baseline not in REWARD_BASELINES:
+        raise ValueError(f"env.reward_baseline must be none, {' or '.join(REWARD_BASELINES)}, got {baseline!r}")
 
     def group(g: int) -> ExecutionVecEnv:
         return ExecutionVecEnv(list(problems), n_envs // n_groups, reward=env_config["reward"], seed=group_seed(seed, g))
 
-    groups = [TwapRelativeReward(group(g), group(g)) if baseline == "twap" else group(g) for g in range(n_groups)]
+    groups = [
+        ReferenceRelativeReward(group(g), group(g), baseline) if baseline != "none" else group(g) for g in range(n_groups)
+    ]
     venv: VecEnv = FractionActions(ConcatVecEnv(groups), ActionMap.from_env_config(env_config))
     normalizer = None
     if env_config["normalize_obs"] or env_config["normalize_reward"]:

@@ -31,7 +31,7 @@ import torch
 from stable_baselines3 import DQN, SAC
 from stable_baselines3.common.base_class import BaseAlgorithm
 
-from execution_assets.agents.actions import ActionMap
+from execution_assets.agents.actions import GRID_KINDS, ActionMap
 from execution_assets.agents.artifacts import curves_png, normalization_stats, write_json, write_yaml
 from execution_assets.agents.config import AgentConfig, resolve_config
 from execution_assets.agents.curriculum import Curriculum
@@ -111,28 +111,29 @@ def model_kwargs(config: AgentConfig) -> dict[str, Any]:
     return kwargs
 
 
-def start_at_twap(model: BaseAlgorithm, action_map: ActionMap) -> None:
-    """Make the initial policy trade like TWAP (action 0, or the grid's 1x multiple).
+def start_at_reference(model: BaseAlgorithm, action_map: ActionMap) -> None:
+    """Make the initial policy trade the reference schedule (action 0, or the grid's 1x multiple):
+    the scenario's static optimal plan for the ``plan_*`` actions, TWAP for the ``twap_*`` ones.
 
     PPO already starts there (SB3 initializes its action head with gain 0.01). SAC's and DQN's
-    default inits start at an arbitrary schedule, far costlier than TWAP, and spend their early
-    budget walking back; here SAC's mean head is shrunk to ~0, and DQN's output layer to ~0
-    with a small edge for the TWAP action (the target network is synced).
+    default inits start at an arbitrary schedule, far costlier than the reference, and spend their
+    early budget walking back; here SAC's mean head is shrunk to ~0, and DQN's output layer to ~0
+    with a small edge for the 1x action (the target network is synced).
     """
     with torch.no_grad():
         if isinstance(model, SAC):
             model.actor.mu.weight.mul_(0.01)
             model.actor.mu.bias.zero_()
         elif isinstance(model, DQN):
-            if action_map.kind != "twap_grid" or 1.0 not in action_map.multiples:
-                raise ValueError("init_at_twap for DQN needs action twap_grid with the multiple 1.0")
+            if action_map.kind not in GRID_KINDS or 1.0 not in action_map.multiples:
+                raise ValueError(f"init_at_reference for DQN needs action {' or '.join(GRID_KINDS)} with the multiple 1.0")
             head = model.q_net.q_net[-1]
             head.weight.mul_(0.01)
             head.bias.zero_()
             head.bias[action_map.multiples.index(1.0)] = 0.01
             model.q_net_target.load_state_dict(model.q_net.state_dict())
         else:
-            raise ValueError(f"init_at_twap applies to SAC and DQN, not {type(model).__name__}")
+            raise ValueError(f"init_at_reference applies to SAC and DQN, not {type(model).__name__}")
 
 
 def _new_run_dir(config: AgentConfig) -> Path:
@@ -172,8 +173,8 @@ def train_agent(
         model = ALGORITHM_CLASSES[algo](
             "MlpPolicy", env.venv, seed=config.seed, device=device, verbose=0, **model_kwargs(config)
         )
-        if config.training.get("init_at_twap", False):
-            start_at_twap(model, ActionMap.from_env_config(config.env))
+        if config.training.get("init_at_reference", False):
+            start_at_reference(model, ActionMap.from_env_config(config.env))
         monitor = TrainingMonitor(config, env, curriculum, run_dir, log, progress)
         model.learn(total_timesteps=config.total_timesteps, callback=monitor)
         wall = time.perf_counter() - started

@@ -32,8 +32,10 @@ from execution_assets.env.problems import ProblemSpec, check_reward, make_sample
 from execution_assets.sim.market_path import (
     draw_path,
     draw_shocks,
+    draws_trend,
     regime_tables,
     switch_thresholds,
+    trend_step,
     validate_replay_mid,
 )
 from execution_assets.sim.observation import (
@@ -49,10 +51,12 @@ from execution_assets.sim.observation import (
     path_features_scalar,
 )
 from execution_assets.sim.problem import REGIMES, ExecutionProblem
+from execution_assets.strategies.reference_plan import reference_fractions
 from execution_assets.sim.vec_market import BPS, CostConstants
 
 _I_PRICE, _I_PART = OBS_INDEX["price_move"], OBS_INDEX["participation"]
 _I_TRANS, _I_FILL, _I_TWAP = OBS_INDEX["transient_impact"], OBS_INDEX["last_fill"], OBS_INDEX["twap_fraction"]
+_I_PLAN = OBS_INDEX["plan_fraction"]
 _I_FEATURES = slice(OBS_INDEX["volatility"], OBS_INDEX["momentum"] + 1)
 _LO = [float(v) for v in OBS_LOW]
 _HI = [float(v) for v in OBS_HIGH]
@@ -76,9 +80,11 @@ def _episode_path(
         return path.unaffected[:, 0].tolist(), None, path.step_var[:, 0].tolist(), float(path.arrival_price[0])
     n_steps = problem.n_steps
     switching = problem.regime_switch_rate_per_s > 0
-    shocks = draw_shocks(n_steps, 1, seed, signal=problem.has_signal, regime=switching)
+    shocks = draw_shocks(n_steps, 1, seed, signal=problem.has_signal, regime=switching, trend=draws_trend(problem))
     z = shocks.price[:, 0].tolist()
     vol_table, drift_table = (t.tolist() for t in regime_tables(problem))
+    trend = trend_step(problem) * (float(shocks.trend[0]) if shocks.trend is not None else 0.0)
+    trending = REGIMES.index("trending")
     r = REGIMES.index(problem.regime)
     first, half = switch_thresholds(problem)
     words = shocks.regime[:, 0].tolist() if switching else []
@@ -94,6 +100,8 @@ def _episode_path(
         ret = z[k] * vol
         if drift != 0.0:
             ret += drift
+        if trend != 0.0 and r == trending:
+            ret += trend
         if signal is not None:
             if c_alpha != 0.0:
                 ret += signal[k] * c_alpha
@@ -169,6 +177,7 @@ class ExecutionEnv(gym.Env):
         self._beta, self._delta, self._temp_coef, self._perm_coef = c.beta, c.delta, c.temp_coef, c.perm_coef
         self._trans_coef, self._decay, self._risk_scale = c.trans_coef, c.decay, c.risk_scale
         self._part_scale = participation_scale(problem).tolist()
+        self._plan_fractions = reference_fractions(problem).tolist()
         self._feature_sigma = feature_sigma(problem)
         self._obs[:] = 0.0
         for name, value in context_fields(problem).items():
@@ -257,6 +266,7 @@ class ExecutionEnv(gym.Env):
         o[_I_TRANS] = _clip(self._trans * TRANSIENT_SCALE, _I_TRANS)
         o[_I_FILL] = _clip(self._last_fill * PRICE_SCALE, _I_FILL)
         o[_I_TWAP] = 1.0 / (n - k) if k < n else 0.0
+        o[_I_PLAN] = self._plan_fractions[k] if k < n else 0.0
         return o.copy()
 
 

@@ -2,7 +2,7 @@
 
 Common random numbers: every random number an episode uses is drawn here, before the first
 action, from streams fixed by the seed. The price shocks, the signal innovations, the regime
-switches and the replay start times each have their own stream (child i of
+switches, the replay start times and the trend's direction each have their own stream (child i of
 ``SeedSequence(seed)``), so switching the signal on or the regime chain off leaves the price
 shocks unchanged, and no action can change a draw. Arrays are laid out (step, episode): row k
 is one step of all episodes, contiguous; the builders loop over rows and write into
@@ -19,7 +19,7 @@ import numpy as np
 from execution_assets.impact import SESSION_SECONDS
 from execution_assets.sim.problem import REGIME_VOL_MULTIPLIER, REGIMES, ExecutionProblem
 
-STREAMS = ("price", "signal", "regime", "start")
+STREAMS = ("price", "signal", "regime", "start", "trend")
 Seed = int | Sequence[int] | None
 
 
@@ -31,6 +31,7 @@ class Shocks:
     signal: np.ndarray | None  # (N+1, n) standard normal: row 0 is I_0, row k+1 the innovation to I_{k+1}
     regime: np.ndarray | None  # (N-1, n) uint32 words: row k decides the switch from r_k to r_{k+1}
     start: np.ndarray | None  # (n,) uniform: replay start time
+    trend: np.ndarray | None = None  # (n,) +1 or -1: the trend's direction when drawn per episode
 
 
 def stream(seed: Seed, name: str) -> np.random.SFC64:
@@ -84,6 +85,7 @@ def draw_shocks(
     signal: bool = False,
     regime: bool = False,
     start: bool = False,
+    trend: bool = False,
     out: Shocks | None = None,
 ) -> Shocks:
     """Draw the shocks of ``n_episodes`` episodes; only the streams asked for are drawn.
@@ -108,7 +110,18 @@ def draw_shocks(
         signal=normals("signal", (N + 1, n), out and out.signal) if signal else None,
         regime=words("regime", (max(N - 1, 0), n), out and out.regime) if regime else None,
         start=np.random.Generator(stream(seed, "start")).random(n) if start else None,
+        trend=trend_signs(seed, n) if trend else None,
     )
+
+
+def trend_signs(seed: Seed, n_episodes: int) -> np.ndarray:
+    """(n,) trend directions, +1 or -1 with probability 1/2 each, from the "trend" stream."""
+    return np.where(np.random.Generator(stream(seed, "trend")).random(n_episodes) < 0.5, 1.0, -1.0)
+
+
+def draws_trend(problem: ExecutionProblem) -> bool:
+    """Whether episodes of ``problem`` need a trend direction drawn (they can be trending)."""
+    return problem.random_trend and (problem.regime == "trending" or problem.regime_switch_rate_per_s > 0)
 
 
 @dataclass(frozen=True)
@@ -119,7 +132,8 @@ class MarketPath:
     (U_0 = 0, not side-signed); ``signal[k]`` = I_k, known before trading at step k (None: no
     signal); ``step_var[k]`` = variance of the diffusive part of U_{k+1} - U_k, shape (N, 1) or
     (N, n) (used by the risk penalty); ``regime[k]`` = index into ``REGIMES`` during step k,
-    hidden from the agent (None for replay); ``arrival_price`` = S_0 per episode.
+    hidden from the agent (None for replay); ``arrival_price`` = S_0 per episode; ``trend_sign``
+    = the trend's direction per episode when drawn (None otherwise), hidden from the agent.
     """
 
     unaffected: np.ndarray
@@ -127,6 +141,7 @@ class MarketPath:
     step_var: np.ndarray
     regime: np.ndarray | None
     arrival_price: np.ndarray
+    trend_sign: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n_rows, n = self.unaffected.shape
@@ -140,6 +155,8 @@ class MarketPath:
             raise ValueError(f"MarketPath.regime shape {self.regime.shape} != {(n_rows - 1, n)}")
         if self.arrival_price.shape != (n,):
             raise ValueError(f"MarketPath.arrival_price shape {self.arrival_price.shape} != {(n,)}")
+        if self.trend_sign is not None and self.trend_sign.shape != (n,):
+            raise ValueError(f"MarketPath.trend_sign shape {self.trend_sign.shape} != {(n,)}")
 
     @property
     def n_steps(self) -> int:
@@ -189,11 +206,19 @@ def _switch_counts(problem: ExecutionProblem, words: np.ndarray) -> np.ndarray:
 
 
 def regime_tables(problem: ExecutionProblem) -> tuple[np.ndarray, np.ndarray]:
-    """Per-regime step volatility and step drift (fractions of S_0), indexed like ``REGIMES``."""
+    """Per-regime step volatility and step drift (fractions of S_0), indexed like ``REGIMES``.
+
+    A trend whose direction is drawn per episode is not in the drift: ``trend_step`` times the
+    episode's direction is added while it is in the trending regime."""
     step_frac = problem.tau_s / SESSION_SECONDS
     vol = np.array([problem.sigma_step * REGIME_VOL_MULTIPLIER[r] for r in REGIMES])
     drift = np.array([problem.regime_drift_per_day(r) * step_frac for r in REGIMES])
     return vol, drift
+
+
+def trend_step(problem: ExecutionProblem) -> float:
+    """The trend's drift per step, before its direction (0 unless the direction is drawn)."""
+    return problem.trend_per_day * problem.tau_s / SESSION_SECONDS if draws_trend(problem) else 0.0
 
 
 # elements per block of rows in ``parametric_path``: a block's arrays stay in the core's cache
@@ -220,6 +245,10 @@ def parametric_path(problem: ExecutionProblem, shocks: Shocks, *, out: MarketPat
         raise ValueError("parametric_path: the problem switches regimes but shocks.regime was not drawn")
     if problem.has_signal and shocks.signal is None:
         raise ValueError("parametric_path: the problem has a signal but shocks.signal was not drawn")
+    trend = trend_step(problem)
+    if trend != 0.0 and shocks.trend is None:
+        raise ValueError("parametric_path: the trend's direction is drawn per episode but shocks.trend was not drawn")
+    signed_trend = shocks.trend * trend if trend != 0.0 else None  # (n,) per-episode trend drift per step
     vol_table, drift_table = regime_tables(problem)
     u = np.empty((N + 1, n)) if out is None else out.unaffected
     rows = max(1, min(N, _BLOCK_ELEMENTS // n))
@@ -231,6 +260,7 @@ def parametric_path(problem: ExecutionProblem, shocks: Shocks, *, out: MarketPat
         vol_by_counter = np.resize(vol_table, n_table)
         drift_by_counter = np.resize(drift_table, n_table) if np.any(drift_table != 0) else None
         regime_by_counter = (np.arange(n_table) % len(REGIMES)).astype(np.int8)  # c % 3 (integer % is slow)
+        trending_by_counter = (regime_by_counter == REGIMES.index("trending")).astype(float)
         regime = np.empty((N, n), dtype=np.int8) if out is None or out.regime is None else out.regime
         step_var = np.empty((N, n)) if out is None or out.step_var.shape != (N, n) else out.step_var
     else:
@@ -257,11 +287,17 @@ def parametric_path(problem: ExecutionProblem, shocks: Shocks, *, out: MarketPat
             if drift_by_counter is not None:
                 np.take(drift_by_counter, c, out=tmp, mode="clip")
                 ret += tmp
+            if signed_trend is not None:
+                np.take(trending_by_counter, c, out=tmp, mode="clip")
+                tmp *= signed_trend
+                ret += tmp
             np.take(regime_by_counter, c, out=regime[k0:k1], mode="clip")
         else:
             np.multiply(z[k0:k1], vol, out=ret, dtype=float)
             if drift != 0.0:
                 ret += drift
+            if signed_trend is not None and problem.regime == "trending":
+                ret += signed_trend
         if signal is not None:
             np.multiply(shocks.signal[k0 + 1 : k1 + 1], innovation, out=signal[k0 + 1 : k1 + 1], dtype=float)
             for k in range(k0, k1):
@@ -277,7 +313,14 @@ def parametric_path(problem: ExecutionProblem, shocks: Shocks, *, out: MarketPat
         arrival.fill(problem.arrival_price)
     else:
         arrival = np.full(n, problem.arrival_price)
-    return MarketPath(unaffected=u, signal=signal, step_var=step_var, regime=regime, arrival_price=arrival)
+    return MarketPath(
+        unaffected=u,
+        signal=signal,
+        step_var=step_var,
+        regime=regime,
+        arrival_price=arrival,
+        trend_sign=None if signed_trend is None else shocks.trend,
+    )
 
 
 def validate_replay_mid(mid: np.ndarray, label: str = "replay day") -> np.ndarray:
@@ -343,6 +386,7 @@ def draw_path(
         seed,
         signal=problem.has_signal,
         regime=problem.regime_switch_rate_per_s > 0,
+        trend=draws_trend(problem),
         out=shocks_out,
     )
     return parametric_path(problem, shocks, out=out)

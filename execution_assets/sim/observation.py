@@ -21,6 +21,8 @@ the path features at step k use returns up to step k only.
     sigma             nominal sigma over the horizon in bps / 100
     risk_aversion     lambda * (nominal sigma over the horizon in bps)^2 / 100
     twap_fraction     1 / (N - k): the fraction of the remainder TWAP trades now (0 when done)
+    plan_fraction     the fraction of its remainder the scenario's static optimal plan trades now
+                      (``strategies.reference_plan``: AC, OW or the static optimum; 0 when done)
 
 "Unaffected" returns exclude the agent's own impact (it knows its trades and its impact
 state, which it also observes); ``sigma_step`` falls back to 1 bp when sigma_daily is 0.
@@ -50,6 +52,7 @@ OBS_FIELDS = (
     "sigma",
     "risk_aversion",
     "twap_fraction",
+    "plan_fraction",
 )
 OBS_INDEX = {name: i for i, name in enumerate(OBS_FIELDS)}
 N_OBS = len(OBS_FIELDS)
@@ -62,6 +65,7 @@ _BOUNDS = {
     "remaining_frac": (0.0, 1.0),
     "time_frac": (0.0, 1.0),
     "twap_fraction": (0.0, 1.0),
+    "plan_fraction": (0.0, 1.0),
     "spread": (0.0, 10.0),
     "volatility": (0.0, 10.0),
     "participation": (0.0, 10.0),

@@ -25,7 +25,9 @@ of the OU process dI = -theta I dt + sqrt(2 theta) dB, and the mid drifts by
 ``signal_alpha_bps_per_s`` * 1e-4 * I_t per second, so the predicted move over step k is
 c_alpha I_k with c_alpha = alpha 1e-4 (1 - phi) / theta (the integral of E[I_t | I_k] over
 the step; ``signal_drift_per_unit``). Regimes r_k: "normal" (m = 1, mu = drift_per_day),
-"volatile" (m = 2), "trending" (mu = drift_per_day + trend_per_day). With
+"volatile" (m = 2), "trending" (mu = drift_per_day + d trend_per_day, with the trend's direction
+d = ``trend_sign``, or, when ``trend_sign`` is 0, d = +1 or -1 drawn per episode, equally likely,
+from its own random stream: a trend is then something to detect, not a property of the side). With
 ``regime_switch_rate_per_s`` > 0 the regime is a hidden Markov chain that starts in ``regime``
 and leaves it with that hazard rate to one of the two others (equally likely); the regime is
 never observed. The risk objective is E[IS_bps] + risk_aversion * Var[IS_bps].
@@ -59,7 +61,8 @@ class ExecutionProblem:
     regime: str = "normal"
     adv_shares: float = 1_000_000.0
     arrival_price: float = 100.0
-    trend_per_day: float = 0.02  # extra drift in the "trending" regime, fraction per session
+    trend_per_day: float = 0.02  # size of the extra drift in the "trending" regime, fraction per session
+    trend_sign: int = 0  # the trend's direction: +1 up, -1 down, 0 drawn per episode (equally likely)
     regime_switch_rate_per_s: float = 0.0  # hazard of leaving the current regime; 0 = static
 
     def __post_init__(self) -> None:
@@ -67,6 +70,8 @@ class ExecutionProblem:
             value = getattr(self, f.name)
             if isinstance(value, float) and not np.isfinite(value):
                 raise ValueError(f"ExecutionProblem.{f.name} must be finite, got {value!r}")
+        if self.trend_sign not in (-1, 0, 1):
+            raise ValueError(f"trend_sign must be -1, 0 (drawn per episode) or +1, got {self.trend_sign!r}")
         if self.side not in (1, -1):
             raise ValueError(f"side must be +1 (buy) or -1 (sell), got {self.side!r}")
         if self.n_steps < 1 or self.horizon_s <= 0:
@@ -113,21 +118,32 @@ class ExecutionProblem:
             return 0.0
         return self.signal_alpha_bps_per_s * 1e-4 * (1.0 - self.signal_phi) / self.signal_mean_reversion_per_s
 
+    @property
+    def random_trend(self) -> bool:
+        """Whether the trend's direction is drawn per episode (and matters: a nonzero trend)."""
+        return self.trend_sign == 0 and self.trend_per_day != 0
+
     def regime_drift_per_day(self, regime: str) -> float:
-        return self.drift_per_day + (self.trend_per_day if regime == "trending" else 0.0)
+        """The regime's drift; a trend whose direction is drawn per episode contributes its mean, 0."""
+        return self.drift_per_day + (self.trend_sign * self.trend_per_day if regime == "trending" else 0.0)
 
     def regime_adjusted(self) -> "ExecutionProblem":
         """The same problem with its static regime folded into sigma_daily and drift_per_day.
 
         Closed forms that know nothing of regimes are exact for the simulator on this problem.
+        A trending regime needs a known direction (``with_(trend_sign=...)``): with a direction
+        drawn per episode the drift is a random variable, not a parameter.
         """
         if self.regime_switch_rate_per_s > 0:
             raise ValueError("regime_adjusted: the regime switches (regime_switch_rate_per_s > 0); no static regime")
+        if self.regime == "trending" and self.random_trend:
+            raise ValueError("regime_adjusted: the trend's direction is drawn per episode; fix it with trend_sign=+1 or -1")
         return replace(
             self,
             sigma_daily=self.sigma_daily * REGIME_VOL_MULTIPLIER[self.regime],
             drift_per_day=self.regime_drift_per_day(self.regime),
             regime="normal",
+            trend_sign=0,
         )
 
     def with_(self, **changes) -> "ExecutionProblem":

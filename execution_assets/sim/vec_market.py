@@ -38,6 +38,7 @@ from execution_assets.sim.observation import (
     participation_scale,
 )
 from execution_assets.sim.problem import ExecutionProblem
+from execution_assets.strategies.reference_plan import reference_fractions
 
 BPS = 1e4
 
@@ -178,6 +179,7 @@ class VecMarket:
         self._has_transient = problem.impact.kappa > 0
         self._lam = problem.risk_aversion
         self._part_scale = participation_scale(problem).tolist()
+        self._plan_fractions = [*reference_fractions(problem).tolist(), 0.0]  # per step k; 0 when done
         # state
         self.k = 0
         self.path: MarketPath | None = None
@@ -197,7 +199,7 @@ class VecMarket:
         self._tmp = np.empty(n)
         self._tmp2 = np.empty(n)
         # observation: the fields before _N_BLOCK in a float64 block (one row per field, cast once
-        # per call); the ones after it in a float32 block (constants, and twap_fraction per call)
+        # per call); the ones after it in a float32 block (constants, twap_ and plan_fraction per call)
         self._obs_t = np.zeros((_N_BLOCK, n))
         self._obs_tail = np.zeros((N_OBS - _N_BLOCK, n), dtype=np.float32)
         for name, value in context_fields(problem).items():
@@ -415,6 +417,7 @@ class VecMarket:
         np.copyto(out[:_N_BLOCK], o)
         np.copyto(out[_N_BLOCK:], self._obs_tail)
         out[_TWAP].fill(1.0 / (N - k) if k < N else 0.0)
+        out[_PLAN].fill(self._plan_fractions[k])
         clipped = out[CLIPPED_FIELDS]  # exact: the fields with bound 0 are >= 0 by construction
         clipped.clip(-CLIP_BOUND, CLIP_BOUND, out=clipped)
         return out.T
@@ -474,6 +477,7 @@ _REMAINING, _TIME = OBS_INDEX["remaining_frac"], OBS_INDEX["time_frac"]
 _VOL, _IMBALANCE, _MOMENTUM = OBS_INDEX["volatility"], OBS_INDEX["imbalance"], OBS_INDEX["momentum"]
 _PRICE, _PARTICIPATION = OBS_INDEX["price_move"], OBS_INDEX["participation"]
 _TRANSIENT, _LAST_FILL, _TWAP = OBS_INDEX["transient_impact"], OBS_INDEX["last_fill"], OBS_INDEX["twap_fraction"]
+_PLAN = OBS_INDEX["plan_fraction"]
 _INV_SQRT_W = 1.0 / math.sqrt(EWMA_WEIGHT)
 _N_BLOCK = _LAST_FILL + 1  # observe() computes fields [0, _N_BLOCK) in float64; the rest are constants
 assert CLIPPED_FIELDS.stop <= _N_BLOCK <= _TWAP

@@ -10,10 +10,14 @@ send u_k / (u_k + ... + u_{N-1}) at step k, which makes the env trade exactly u_
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from execution_assets.sim.problem import ExecutionProblem
+
+if TYPE_CHECKING:
+    from execution_assets.sim.market_path import MarketPath
 
 
 class Strategy(ABC):
@@ -26,6 +30,10 @@ class Strategy(ABC):
     @abstractmethod
     def act(self, obs: np.ndarray) -> np.ndarray:
         """Fractions of remaining shares to trade now, shape (n_episodes,), in [0, 1]."""
+
+    def reveal(self, path: "MarketPath") -> None:
+        """Called after ``reset`` with the batch's drawn path. Only the clairvoyant oracle reads
+        it (the trend's direction per episode); every other strategy sees observations only."""
 
 
 class StatelessPolicy(Strategy):

@@ -28,6 +28,7 @@ def run_strategy(
     market = VecMarket(problem, n_episodes, replay_mid=replay_mid)
     market.reset(seed, path=path)
     strategy.reset(problem if plan_problem is None else plan_problem, n_episodes)
+    strategy.reveal(market.path)
     while not market.done:
         market.step_fraction(strategy.act(market.observe()))
     return market.summary()

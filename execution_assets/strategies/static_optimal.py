@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import minimize
 
+from execution_assets.impact import SESSION_SECONDS
 from execution_assets.sim.problem import ExecutionProblem
 from execution_assets.strategies.schedule_costs import (
     expected_is_bps,
@@ -129,6 +130,45 @@ def optimal_numerical_schedule(problem: ExecutionProblem, starts: list[np.ndarra
     return best
 
 
+def optimal_power_law_schedule(problem: ExecutionProblem) -> np.ndarray:
+    """Best static schedule for a power-law temporary impact (beta > 0) with linear permanent
+    impact (delta = 1), by SLSQP with the exact gradient: the objective is convex,
+
+        u'(H + lambda C)u + h'u + c sum_k u_k^(1 + beta),   c = 1e4 eta (a session / tau)^beta,
+
+    with (H, h, C) the linear cost model without temporary impact. Tens of milliseconds where the
+    finite-difference ``optimal_numerical_schedule`` takes seconds, to the same optimum.
+    """
+    imp = problem.impact
+    if imp.delta != 1.0 or imp.beta <= 0:
+        raise ValueError(f"optimal_power_law_schedule needs delta = 1 and beta > 0, got beta={imp.beta}, delta={imp.delta}")
+    beta = imp.beta
+    model = linear_cost_model(problem.with_(impact=imp.with_(eta=0.0, beta=1.0)))
+    A = model.H + problem.risk_aversion * model.C
+    A = A + A.T  # the gradient of u'Au is (A + A')u
+    c = 1e4 * imp.eta * (problem.size_frac_adv * SESSION_SECONDS / problem.tau_s) ** beta
+
+    def objective(u: np.ndarray) -> tuple[float, np.ndarray]:
+        v = np.maximum(u, 0.0)
+        power = v**beta
+        value = 0.5 * v @ A @ v + model.h @ v + c * (v * power).sum()
+        return float(value), A @ v + model.h + c * (1.0 + beta) * power
+
+    n = problem.n_steps
+    start = optimal_linear_schedule(linearized_problem(problem))
+    res = minimize(
+        objective,
+        start,
+        jac=True,
+        method="SLSQP",
+        bounds=[(0.0, 1.0)] * n,
+        constraints=[{"type": "eq", "fun": lambda u: u.sum() - 1.0, "jac": lambda u: np.ones_like(u)}],
+        options={"ftol": 1e-15, "maxiter": 1000},
+    )
+    u = np.maximum(res.x, 0.0)
+    return u / u.sum()
+
+
 def optimal_static_schedule(problem: ExecutionProblem, *, transient: bool = True, drift: bool = True) -> np.ndarray:
     """Optimal static trades: exact QP for linear impact, SLSQP otherwise."""
     imp = problem.impact
@@ -136,6 +176,8 @@ def optimal_static_schedule(problem: ExecutionProblem, *, transient: bool = True
         return optimal_linear_schedule(problem, transient=transient, drift=drift)
     if not (transient and drift):
         raise ValueError("dropping transient or drift terms is only supported for linear impact")
+    if imp.delta == 1.0 and imp.beta > 0:
+        return optimal_power_law_schedule(problem)
     warm = optimal_linear_schedule(linearized_problem(problem))
     return optimal_numerical_schedule(problem, starts=[warm])
 

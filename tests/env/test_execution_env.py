@@ -140,11 +140,11 @@ def test_scalar_env_replays_vec_market_episode_zero_exactly(name, reward):
 def test_observation_carries_no_future_and_no_regime():
     problem = FULL
     N, n, k = problem.n_steps, 16, 12
-    base = draw_shocks(N, n, 5, signal=True, regime=True)
-    other = draw_shocks(N, n, 6, signal=True, regime=True)
+    base = draw_shocks(N, n, 5, signal=True, regime=True, trend=True)
+    other = draw_shocks(N, n, 6, signal=True, regime=True, trend=True)
     price, signal, regime = base.price.copy(), base.signal.copy(), base.regime.copy()
     price[k:], signal[k + 1 :], regime[k:] = other.price[k:], other.signal[k + 1 :], other.regime[k:]
-    mixed = type(base)(price=price, signal=signal, regime=regime, start=None)
+    mixed = type(base)(price=price, signal=signal, regime=regime, start=None, trend=base.trend)
     a, b = VecMarket(problem, n), VecMarket(problem, n)
     a.reset(path=parametric_path(problem, base))
     b.reset(path=parametric_path(problem, mixed))

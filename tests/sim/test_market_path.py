@@ -39,13 +39,29 @@ def test_streams_are_independent_of_which_components_are_drawn():
 
 
 def test_volatile_doubles_the_step_volatility_and_trending_adds_its_drift():
-    base = ExecutionProblem(sigma_daily=0.02, trend_per_day=0.05)
+    base = ExecutionProblem(sigma_daily=0.02, trend_per_day=0.05, trend_sign=-1)
     shocks = draw_shocks(base.n_steps, 4000, 1)
     rets = {r: np.diff(parametric_path(base.with_(regime=r), shocks).unaffected, axis=0) for r in REGIMES}
     np.testing.assert_allclose(rets["volatile"], 2 * rets["normal"], rtol=1e-12)
     drift = 0.05 * base.tau_s / SESSION_SECONDS
-    np.testing.assert_allclose(rets["trending"] - rets["normal"], drift, rtol=1e-9)
+    np.testing.assert_allclose(rets["trending"] - rets["normal"], -drift, rtol=1e-9)
     assert abs(rets["normal"].std() / base.sigma_step - 1) < 0.01
+
+
+def test_a_drawn_trend_goes_either_way_per_episode_from_its_own_stream():
+    trending = ExecutionProblem(sigma_daily=0.02, trend_per_day=0.05, regime="trending")  # trend_sign 0: drawn
+    path = draw_path(trending, 4000, 1)
+    normal = draw_path(trending.with_(regime="normal"), 4000, 1)
+    assert normal.trend_sign is None  # a normal episode never trends: nothing to draw
+    np.testing.assert_array_equal(np.unique(path.trend_sign), [-1.0, 1.0])
+    assert abs(path.trend_sign.mean()) < 4 / np.sqrt(4000)
+    drift = 0.05 * trending.tau_s / SESSION_SECONDS
+    expected = np.broadcast_to(drift * path.trend_sign, (trending.n_steps, 4000))
+    np.testing.assert_allclose(np.diff(path.unaffected - normal.unaffected, axis=0), expected, atol=1e-15)
+    # the price shocks are the same with or without the trend (own stream), and the draw repeats
+    np.testing.assert_array_equal(draw_path(trending, 4000, 1).trend_sign, path.trend_sign)
+    with pytest.raises(ValueError, match="drawn per episode"):
+        trending.regime_adjusted()
 
 
 def test_regime_chain_switches_at_its_hazard_rate_to_either_other_regime():
@@ -58,7 +74,7 @@ def test_regime_chain_switches_at_its_hazard_rate_to_either_other_regime():
     assert abs(switched.mean() - prob) < 4 * np.sqrt(prob / switched.size)
     first = regime[1][switched[0]]
     assert abs((first == REGIMES.index("normal")).mean() - 0.5) < 0.05  # from volatile: normal or trending
-    path = parametric_path(p, draw_shocks(p.n_steps, 20_000, 2, regime=True))
+    path = parametric_path(p, draw_shocks(p.n_steps, 20_000, 2, regime=True, trend=True))
     np.testing.assert_array_equal(path.regime, regime)
     vol_mult = np.sqrt(path.step_var) / p.sigma_step
     np.testing.assert_allclose(vol_mult, np.where(regime == REGIMES.index("volatile"), 2.0, 1.0), rtol=1e-12)
@@ -79,9 +95,9 @@ def test_signal_is_a_stationary_ou_that_predicts_the_next_return():
 
 def test_parametric_path_into_buffers_equals_a_fresh_one():
     p = ExecutionProblem(signal_mean_reversion_per_s=0.01, signal_alpha_bps_per_s=0.1, regime_switch_rate_per_s=0.001)
-    shocks = draw_shocks(p.n_steps, 16, 9, signal=True, regime=True)
+    shocks = draw_shocks(p.n_steps, 16, 9, signal=True, regime=True, trend=True)
     fresh = parametric_path(p, shocks)
-    reused = parametric_path(p, draw_shocks(p.n_steps, 16, 9, signal=True, regime=True), out=fresh)
+    reused = parametric_path(p, draw_shocks(p.n_steps, 16, 9, signal=True, regime=True, trend=True), out=fresh)
     again = parametric_path(p, shocks)
     assert reused.unaffected is fresh.unaffected
     for name in ("unaffected", "signal", "step_var", "regime"):

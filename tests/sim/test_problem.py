@@ -30,7 +30,7 @@ def test_regime_adjusted_folds_the_static_regime_into_sigma_and_drift():
     base = ExecutionProblem(sigma_daily=0.02, drift_per_day=0.001, trend_per_day=0.03)
     volatile = base.with_(regime="volatile").regime_adjusted()
     assert volatile.sigma_daily == pytest.approx(0.04) and volatile.drift_per_day == pytest.approx(0.001)
-    trending = base.with_(regime="trending").regime_adjusted()
+    trending = base.with_(regime="trending", trend_sign=1).regime_adjusted()
     assert trending.sigma_daily == pytest.approx(0.02) and trending.drift_per_day == pytest.approx(0.031)
     assert trending.regime == "normal"
     with pytest.raises(ValueError, match="switches"):

@@ -128,7 +128,7 @@ def test_no_baseline_beats_the_oracle(baseline):
 
 
 def test_oracle_without_signal_is_static_and_exact():
-    problem = ExecutionProblem(risk_aversion=0.05, impact=TRANSIENT, regime="trending")
+    problem = ExecutionProblem(risk_aversion=0.05, impact=TRANSIENT, regime="trending", trend_sign=1)
     oracle = Oracle()
     oracle.reset(problem, 4)
     assert oracle.solver == "static"
@@ -141,14 +141,15 @@ class ClippedRiccati(Oracle):
 
     def reset(self, problem, n_episodes):
         super().reset(problem, n_episodes)
-        self.solver, self._lq = "riccati", solve_lq(problem.regime_adjusted())
+        (plan,) = self._plans
+        plan.solver, plan._lq = "riccati", solve_lq(problem.regime_adjusted())
 
 
 def test_known_trend_switches_the_linear_oracle_to_the_constrained_dp():
     """A buy against a known up-trend: the unconstrained LQ law buys ahead and sells back to earn
     the drift, so clipping it trades everything at once; the DP solves the constrained problem."""
     problem = ExecutionProblem(
-        size_frac_adv=0.1, horizon_s=23_400, n_steps=20, regime="trending", trend_per_day=0.012,
+        size_frac_adv=0.1, horizon_s=23_400, n_steps=20, regime="trending", trend_per_day=0.012, trend_sign=1,
         impact=ImpactParams(eta=5e-4, gamma=0.006), sigma_daily=0.012, risk_aversion=1e-5,
         signal_mean_reversion_per_s=0.1, signal_alpha_bps_per_s=0.04,
     )  # fmt: skip

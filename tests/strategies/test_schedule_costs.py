@@ -24,7 +24,7 @@ CASES = {
     "sqrt_perm": ExecutionProblem(impact=ImpactParams(delta=0.5, gamma=0.01)),
     "transient": ExecutionProblem(impact=TRANSIENT),
     "sell_drift": ExecutionProblem(side=-1, drift_per_day=0.03, n_steps=12, horizon_s=3600),
-    "trending": ExecutionProblem(regime="trending", impact=TRANSIENT.with_(beta=0.6)),
+    "trending": ExecutionProblem(regime="trending", trend_sign=1, impact=TRANSIENT.with_(beta=0.6)),
     "volatile_signal": ExecutionProblem(
         regime="volatile", signal_mean_reversion_per_s=1 / 120, signal_alpha_bps_per_s=0.05
     ),

@@ -66,7 +66,7 @@ def test_noiseless_closed_forms_for_nonlinear_and_transient_impact(impact):
     [
         ExecutionProblem(risk_aversion=0.1),
         ExecutionProblem(risk_aversion=0.1, regime="volatile", side=-1),
-        ExecutionProblem(regime="trending", impact=TRANSIENT.with_(beta=0.5)),
+        ExecutionProblem(regime="trending", trend_sign=-1, impact=TRANSIENT.with_(beta=0.5)),
         ExecutionProblem(risk_aversion=0.05, **SIGNAL),
     ],
     ids=["linear", "volatile_sell", "trending_transient_sqrt", "signal"],
@@ -121,7 +121,7 @@ def test_no_static_strategy_beats_twap_when_risk_neutral_and_linear():
     [
         ExecutionProblem(risk_aversion=0.05, impact=TRANSIENT, **SIGNAL),
         ExecutionProblem(risk_aversion=0.0, side=-1, **SIGNAL),
-        ExecutionProblem(risk_aversion=0.1, impact=TRANSIENT, regime="trending"),
+        ExecutionProblem(risk_aversion=0.1, impact=TRANSIENT, regime="trending", trend_sign=1),
     ],
     ids=["transient_signal", "signal_sell", "trending_no_signal"],
 )

@@ -1,0 +1,65 @@
+"""The scenario's static optimal plan: the schedule plan-relative agents act around.
+
+It is the classical schedule a desk would run from the scenario's parameters alone, before the
+order starts (no regime, no trend, no signal): Almgren-Chriss for linear impact (the
+``almgren_chriss`` baseline's schedule), Obizhaeva-Wang where a transient kernel is present (the
+``obizhaeva_wang`` baseline's), the static optimum of the true power law for square-root
+impact. Action 0 of the ``plan_log_ratio`` and ``plan_grid`` action maps executes exactly this
+schedule, so a plan-relative agent starts from the best classical plan and learning adds only
+what information buys. Where Almgren-Chriss has no minimum (permanent impact outweighing
+temporary over long steps), the exact static QP of the same linear model takes its place.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from execution_assets.sim.problem import ExecutionProblem
+from execution_assets.strategies.almgren_chriss import ac_problem_trades
+from execution_assets.strategies.base import fractions_of_remaining, nominal_problem
+from execution_assets.strategies.schedule_costs import linearized_problem
+from execution_assets.strategies.static_optimal import optimal_linear_schedule, optimal_static_schedule
+
+
+def plan_problem(problem: ExecutionProblem) -> ExecutionProblem:
+    """What the plan knows: the nominal problem without signal, trend or side (it is side-free)."""
+    return nominal_problem(problem).with_(
+        side=1, signal_mean_reversion_per_s=0.0, signal_alpha_bps_per_s=0.0, trend_sign=0
+    )
+
+
+@lru_cache(maxsize=4096)
+def _plan_trades(textbook: ExecutionProblem) -> np.ndarray:
+    imp = textbook.impact
+    if imp.beta != 1.0 or imp.delta != 1.0:
+        trades = optimal_static_schedule(textbook)
+    elif imp.kappa > 0:
+        trades = optimal_linear_schedule(linearized_problem(textbook), drift=False)
+    else:
+        try:
+            trades = ac_problem_trades(textbook, linearize=True)
+        except ValueError:  # eta_tilde <= 0: AC's model has no minimum
+            trades = optimal_linear_schedule(textbook, drift=False)
+    trades = np.maximum(np.asarray(trades, dtype=float), 0.0)
+    trades /= trades.sum()
+    trades.setflags(write=False)
+    return trades
+
+
+def reference_plan(problem: ExecutionProblem) -> np.ndarray:
+    """The plan's trades u_0..u_{N-1} as fractions of the order (read-only, cached per problem)."""
+    return _plan_trades(plan_problem(problem))
+
+
+@lru_cache(maxsize=4096)
+def _plan_fractions(textbook: ExecutionProblem) -> np.ndarray:
+    fractions = fractions_of_remaining(_plan_trades(textbook))
+    fractions.setflags(write=False)
+    return fractions
+
+
+def reference_fractions(problem: ExecutionProblem) -> np.ndarray:
+    """Per step k, the fraction of its own remainder the plan trades (1 at the last step)."""
+    return _plan_fractions(plan_problem(problem))
