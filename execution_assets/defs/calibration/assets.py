@@ -27,6 +27,8 @@ from execution_assets.calibration.store import (
     write_daily_volume,
 )
 from execution_assets.calibration.truth import synthetic_truth, volume_curve_l1
+from execution_assets.defs.calibration.automation import DAILY_FRESHNESS
+from execution_assets.defs.contracts import check_spec, table_metadata
 from execution_assets.defs.partitions import instrument_partitions
 from execution_assets.defs.resources import WarehouseResource
 from execution_assets.markdown import markdown_table
@@ -38,7 +40,18 @@ BY_INSTRUMENT = dg.MultiToSingleDimensionPartitionMapping(partition_dimension_na
 RAW_TRADES = dg.AssetDep("raw_trades", partition_mapping=BY_INSTRUMENT)
 BOOK_FEATURES = dg.AssetDep("book_features", partition_mapping=BY_INSTRUMENT)
 MIN_CURVE_SESSIONS = 5
-COMMON = {"partitions_def": instrument_partitions, "pool": "duckdb", "group_name": "calibration"}
+COMMON = {
+    "partitions_def": instrument_partitions,
+    "pool": "duckdb",
+    "group_name": "calibration",
+    "freshness_policy": DAILY_FRESHNESS,  # recalibrated by daily_recalibration, weekdays 17:30 New York
+}
+
+
+def _check(name: str, asset: str, description: str, blocking: bool = False) -> dg.AssetCheckSpec:
+    """Checks are partitioned by instrument; blocking ones hold back the rest of the calibration
+    in the run and the scenario grid built on it (warnings stay warnings)."""
+    return check_spec(name, asset, description, blocking=blocking, partitions_def=instrument_partitions)
 
 
 class AdvConfig(dg.Config):
@@ -62,11 +75,13 @@ def _md(frame: pl.DataFrame, max_rows: int = 10) -> dg.MetadataValue:
 @dg.asset(
     deps=[RAW_TRADES],
     kinds={"duckdb", "sql"},
+    metadata=table_metadata("calibration.daily_volume"),
     check_specs=[
-        dg.AssetCheckSpec(
+        _check(
             "complete",
-            asset="daily_volume",
-            description="one row per session in raw.trades; volume and VWAP > 0; buy + sell = volume",
+            "daily_volume",
+            "one row per session in raw.trades; volume and VWAP > 0; buy + sell = volume",
+            blocking=True,
         )
     ],
     **COMMON,
@@ -104,13 +119,10 @@ def _daily_bars(instrument: str, folder: str) -> tuple[pl.DataFrame | None, Path
 @dg.asset(
     deps=["daily_volume"],
     kinds={"duckdb", "polars"},
+    metadata=table_metadata("calibration.adv"),
     check_specs=[
-        dg.AssetCheckSpec("positive", asset="adv", description="adv_20d finite and > 0 on every session"),
-        dg.AssetCheckSpec(
-            "full_window",
-            asset="adv",
-            description="the latest ADV averages a full window (trades or daily bars); warns otherwise",
-        ),
+        _check("positive", "adv", "adv_20d finite and > 0 on every session", blocking=True),
+        _check("full_window", "adv", "the latest ADV averages a full window (trades or daily bars); warns otherwise"),
     ],
     **COMMON,
 )
@@ -156,16 +168,18 @@ def adv(context: dg.AssetExecutionContext, config: AdvConfig, duckdb: WarehouseR
 @dg.asset(
     deps=[RAW_TRADES, BOOK_FEATURES],
     kinds={"duckdb", "numpy"},
+    metadata=table_metadata("calibration.volume_curve"),
     check_specs=[
-        dg.AssetCheckSpec(
+        _check(
             "sums_to_one",
-            asset="volume_curve",
-            description="the stored buckets cover the session once, shares >= 0 summing to 1",
+            "volume_curve",
+            "the stored buckets cover the session once, shares >= 0 summing to 1",
+            blocking=True,
         ),
-        dg.AssetCheckSpec(
+        _check(
             "enough_sessions",
-            asset="volume_curve",
-            description=f"at least {MIN_CURVE_SESSIONS} sessions behind the curve (warns otherwise)",
+            "volume_curve",
+            f"at least {MIN_CURVE_SESSIONS} sessions behind the curve (warns otherwise)",
         ),
     ],
     **COMMON,
@@ -231,16 +245,18 @@ def _finite_and_ordered(row: dict) -> list[str]:
 @dg.asset(
     deps=["adv", "volume_curve", RAW_TRADES, BOOK_FEATURES],
     kinds={"duckdb", "numpy", "scipy"},
+    metadata=table_metadata("calibration.impact_params"),
     check_specs=[
-        dg.AssetCheckSpec(
+        _check(
             "no_silent_nan",
-            asset="impact_params",
-            description="every number finite, every estimate inside its 95% interval, every NULL with a reason",
+            "impact_params",
+            "every number finite, every estimate inside its 95% interval, every NULL with a reason",
+            blocking=True,
         ),
-        dg.AssetCheckSpec(
+        _check(
             "estimable",
-            asset="impact_params",
-            description="every parameter estimated (warns with the reasons for those the data cannot identify)",
+            "impact_params",
+            "every parameter estimated (warns with the reasons for those the data cannot identify)",
         ),
     ],
     **COMMON,

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from execution_assets.defs.contracts import contract_check
+from execution_assets.defs.contracts import check_spec, contract_check, table_metadata
 from execution_assets.defs.partitions import instrument_and_date, instrument_date_partitions
 from execution_assets.defs.resources import WarehouseResource
 from execution_assets.features import write_book_features
@@ -19,12 +19,21 @@ from schemas.features import BookFeaturesModel
     pool="duckdb",
     group_name="features",
     kinds={"duckdb", "sql"},
+    metadata=table_metadata("features.book_1s"),
     check_specs=[
-        dg.AssetCheckSpec("contract", asset="book_features", description="rows satisfy the pandera contract"),
-        dg.AssetCheckSpec(
+        check_spec(
+            "contract",
+            "book_features",
+            "rows satisfy the pandera contract: columns, types, rules",
+            blocking=True,
+            partitions_def=instrument_date_partitions,
+        ),
+        check_spec(
             "one_row_per_snapshot",
-            asset="book_features",
-            description="exactly one feature row per stored snapshot second, no duplicate keys",
+            "book_features",
+            "exactly one feature row per stored snapshot second, no duplicate keys",
+            blocking=True,
+            partitions_def=instrument_date_partitions,
         ),
     ],
 )
@@ -52,8 +61,15 @@ def book_features(context: dg.AssetExecutionContext, duckdb: WarehouseResource):
         }
     )
     yield contract_check(dg.AssetKey("book_features"), features, BookFeaturesModel)
+    one_each = covered["feature_rows"] == covered["snapshot_rows"] and covered["duplicate_keys"] == 0
     yield dg.AssetCheckResult(
         check_name="one_row_per_snapshot",
-        passed=covered["feature_rows"] == covered["snapshot_rows"] and covered["duplicate_keys"] == 0,
+        passed=one_each,
+        description=None
+        if one_each
+        else (
+            f"{covered['feature_rows']:,} feature rows for {covered['snapshot_rows']:,} snapshots, "
+            f"{covered['duplicate_keys']:,} duplicate keys"
+        ),
         metadata={key: int(value) for key, value in covered.items()},
     )

@@ -3,7 +3,7 @@
 import dagster as dg
 import polars as pl
 
-from execution_assets.defs.contracts import contract_check
+from execution_assets.defs.contracts import check_spec, contract_check, table_metadata
 from execution_assets.defs.partitions import instrument_and_date, instrument_date_partitions
 from execution_assets.defs.resources import WarehouseResource
 from execution_assets.markdown import markdown_table
@@ -15,21 +15,38 @@ from schemas.raw import L2SnapshotsModel, TradesModel
 
 SNAPSHOTS = dg.AssetKey("raw_l2_snapshots")
 TRADES = dg.AssetKey("raw_trades")
+MAX_QUARANTINE_SHARE = 0.05  # more of a day's source rows rejected than this: the source is broken, not noisy
 
 
-def _quarantine_check(asset: dg.AssetKey, quarantined: pl.DataFrame, stored: int) -> dg.AssetCheckResult:
+def _quarantine_checks(asset: dg.AssetKey, quarantined: pl.DataFrame, stored: int) -> list[dg.AssetCheckResult]:
+    """``quarantine`` warns on any rejected row; ``quarantine_share`` fails (blocking) when more than
+    MAX_QUARANTINE_SHARE of the source's rows were rejected, naming the most frequent rule."""
     reasons = quarantined.group_by("reason").len().sort("len", descending=True) if quarantined.height else None
-    return dg.AssetCheckResult(
-        asset_key=asset,
-        check_name="quarantine",
-        passed=quarantined.height == 0,
-        severity=dg.AssetCheckSeverity.WARN,
-        metadata={
-            "quarantined_rows": quarantined.height,
-            "quarantined_share": quarantined.height / max(stored + quarantined.height, 1),
-            "reasons": dg.MetadataValue.md(markdown_table(reasons) if reasons is not None else "none"),
-        },
-    )
+    share = quarantined.height / max(stored + quarantined.height, 1)
+    table = dg.MetadataValue.md(markdown_table(reasons) if reasons is not None else "none")
+    top = f"{reasons['reason'][0]} ({reasons['len'][0]:,} rows)" if reasons is not None else None
+    too_many = share > MAX_QUARANTINE_SHARE
+    return [
+        dg.AssetCheckResult(
+            asset_key=asset,
+            check_name="quarantine",
+            passed=quarantined.height == 0,
+            severity=dg.AssetCheckSeverity.WARN,
+            description=f"{quarantined.height:,} row(s) quarantined, most often: {top}" if top else None,
+            metadata={"quarantined_rows": quarantined.height, "quarantined_share": share, "reasons": table},
+        ),
+        dg.AssetCheckResult(
+            asset_key=asset,
+            check_name="quarantine_share",
+            passed=not too_many,
+            description=(
+                f"{share:.1%} of the source's rows quarantined (limit {MAX_QUARANTINE_SHARE:.0%}), most often: {top}"
+                if too_many
+                else None
+            ),
+            metadata={"quarantined_share": share, "limit": MAX_QUARANTINE_SHARE, "reasons": table},
+        ),
+    ]
 
 
 @dg.multi_asset(
@@ -43,6 +60,7 @@ def _quarantine_check(asset: dg.AssetKey, quarantined: pl.DataFrame, stored: int
             ),
             group_name="ingest",
             kinds={"duckdb", "polars"},
+            metadata=table_metadata("raw.l2_snapshots"),
         ),
         dg.AssetSpec(
             TRADES,
@@ -52,14 +70,20 @@ def _quarantine_check(asset: dg.AssetKey, quarantined: pl.DataFrame, stored: int
             ),
             group_name="ingest",
             kinds={"duckdb", "polars"},
+            metadata=table_metadata("raw.trades"),
         ),
     ],
     check_specs=[
-        dg.AssetCheckSpec(name, asset=asset, description=description)
+        check_spec(name, asset, description, blocking=blocking, partitions_def=instrument_date_partitions)
         for asset in (SNAPSHOTS, TRADES)
-        for name, description in (
-            ("contract", "stored rows satisfy the pandera contract of the table"),
-            ("quarantine", "no source row was rejected (warns with the reasons otherwise)"),
+        for name, description, blocking in (
+            ("contract", "stored rows satisfy the pandera contract of the table: columns, types, rules", True),
+            ("quarantine", "no source row was rejected (warns with the reasons otherwise)", False),
+            (
+                "quarantine_share",
+                f"at most {MAX_QUARANTINE_SHARE:.0%} of the day's source rows were rejected by validation",
+                True,
+            ),
         )
     ],
     partitions_def=instrument_date_partitions,
@@ -117,6 +141,6 @@ def raw_market_data(context: dg.AssetExecutionContext, duckdb: WarehouseResource
         },
     )
     yield contract_check(SNAPSHOTS, day.snapshots, L2SnapshotsModel)
-    yield _quarantine_check(SNAPSHOTS, snapshot_quarantine, day.snapshots.height)
+    yield from _quarantine_checks(SNAPSHOTS, snapshot_quarantine, day.snapshots.height)
     yield contract_check(TRADES, day.trades, TradesModel)
-    yield _quarantine_check(TRADES, trade_quarantine, day.trades.height)
+    yield from _quarantine_checks(TRADES, trade_quarantine, day.trades.height)
