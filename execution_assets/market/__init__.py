@@ -1,5 +1,6 @@
-"""Market data: readers (LOBSTER, generic parquet/CSV), the synthetic market, validation."""
+"""Market data: readers (LOBSTER, Databento, generic parquet/CSV), reference data, the synthetic market, validation."""
 
+from execution_assets.market.databento import read_dbn
 from execution_assets.market.errors import RawDataError
 from execution_assets.market.generic import read_l2_snapshots, read_trades
 from execution_assets.market.instruments import DEFAULT_INSTRUMENTS
@@ -13,6 +14,7 @@ __all__ = [
     "RawDataError",
     "RawDay",
     "SyntheticDay",
+    "read_dbn",
     "read_l2_snapshots",
     "read_lobster",
     "read_trades",

@@ -62,6 +62,15 @@ def cast_columns(
     return pl.DataFrame(out)
 
 
+def scaled_price(ticks: pl.Expr, scale: int) -> pl.Expr:
+    """Integer price units (USD x ``scale``) -> USD, correctly rounded (polars divides by a
+    literal as a multiplication by its reciprocal, which turns 5796600 / 1e4 into
+    579.6600000000001). Nulls stay null."""
+    return ticks.map_batches(
+        lambda s: pl.Series(s.cast(pl.Float64).to_numpy() / scale).fill_nan(None), return_dtype=pl.Float64
+    )
+
+
 def _convert(col: pl.Series, dtype: pl.DataType, path: Path) -> pl.Series:
     if col.dtype == dtype:
         return col

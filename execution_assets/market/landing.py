@@ -3,6 +3,9 @@
 Recognized file names (anything else is reported, never guessed at):
 - LOBSTER: ``TICKER_YYYY-MM-DD_start_end_message_N.csv`` with its ``..._orderbook_N.csv``.
 - Generic: ``INSTRUMENT_YYYY-MM-DD_l2.(parquet|csv)`` and ``INSTRUMENT_YYYY-MM-DD_trades.(parquet|csv)``.
+- Databento: any ``*.dbn`` / ``*.dbn.zst`` (MBO, MBP-1, MBP-10, trades); instrument and trading
+  dates come from its metadata (symbology and time window) and the reference data, so one file
+  may hold several instrument-days and one day may have a book file and a trades file.
 Days without landing files but with a built-in synthetic instrument are simulated.
 """
 
@@ -13,6 +16,8 @@ import re
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+
+from execution_assets.market.databento import is_dbn, read_header
 
 LOBSTER_MESSAGE = re.compile(
     r"^(?P<instrument>[A-Za-z0-9.]+)_(?P<date>\d{4}-\d{2}-\d{2})_\d+_\d+_message_(?P<level>\d+)\.csv$"
@@ -28,8 +33,8 @@ class LandingDay:
 
     instrument: str
     date: dt.date
-    format: str  # "lobster" or "generic"
-    files: tuple[Path, ...]  # lobster: (message, orderbook); generic: (l2, trades)
+    format: str  # "lobster", "generic" or "databento"
+    files: tuple[Path, ...]  # lobster: (message, orderbook); generic: (l2, trades); databento: its DBN files
 
     @property
     def key(self) -> tuple[str, dt.date]:
@@ -62,11 +67,21 @@ def _generic_days(folder: Path) -> list[LandingDay]:
     ]
 
 
+def _databento_days(folder: Path) -> list[LandingDay]:
+    found: dict[tuple[str, dt.date], list[Path]] = {}
+    for path in sorted(p for p in folder.iterdir() if is_dbn(p)):
+        header = read_header(path)
+        for symbol in sorted(set(header.symbols.values())):
+            for date in header.trading_dates(symbol):
+                found.setdefault((symbol, date), []).append(path)
+    return [LandingDay(symbol, date, "databento", tuple(paths)) for (symbol, date), paths in found.items()]
+
+
 def discover_landing_days(folder: Path) -> dict[tuple[str, dt.date], LandingDay]:
-    """Every complete instrument-day in ``folder`` (a day needs both of its files)."""
+    """Every complete instrument-day in ``folder`` (a LOBSTER or generic day needs both of its files)."""
     if not folder.is_dir():
         return {}
-    days = _lobster_days(folder) + _generic_days(folder)
+    days = _lobster_days(folder) + _generic_days(folder) + _databento_days(folder)
     return {day.key: day for day in days}
 
 

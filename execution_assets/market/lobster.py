@@ -39,7 +39,7 @@ from pathlib import Path
 import polars as pl
 
 from execution_assets.market.errors import RawDataError
-from execution_assets.market.generic import cast_columns, ragged_line_error
+from execution_assets.market.generic import cast_columns, ragged_line_error, scaled_price
 from execution_assets.market.reference import instrument
 from execution_assets.market.validation import RawDay, split_snapshots, split_trades
 from schemas.columns import N_LEVELS
@@ -91,7 +91,7 @@ def read_lobster(message_csv: str | Path, orderbook_csv: str | Path, n_levels: i
             instrument=pl.lit(name["ticker"]),
             date=pl.lit(day),
             ts=(pl.col("micros") + midnight).cast(pl.Datetime("us")),
-            price=_dollars(pl.col("price")),
+            price=scaled_price(pl.col("price"), PRICE_SCALE),
             size="size",
             side=(-pl.col("direction")).cast(pl.Int8, strict=False),
             event_type="event_type",
@@ -200,15 +200,9 @@ def _level_exprs(level: int, n_levels: int) -> list[pl.Expr]:
                     continue
                 px, sz = pl.col(f"{side}_px_{k}"), pl.col(f"{side}_sz_{k}")
                 is_empty = (px == empty_px) & (sz == 0) if what == "sz" else px == empty_px
-                value = _dollars(px) if what == "px" else sz
+                value = scaled_price(px, PRICE_SCALE) if what == "px" else sz
                 exprs.append(pl.when(~is_empty).then(value).alias(out))
     return exprs
-
-
-def _dollars(ticks: pl.Expr) -> pl.Expr:
-    """USD x 10000 -> USD, correctly rounded (polars divides by a literal as a multiplication
-    by its reciprocal, which turns 5796600 into 579.6600000000001)."""
-    return ticks.map_batches(lambda s: pl.Series(s.cast(pl.Float64).to_numpy() / PRICE_SCALE), return_dtype=pl.Float64)
 
 
 def _session_seconds(ticker: str, day: dt.date, start_ms: int, end_ms: int) -> pl.Series:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import polars as pl
 
+from execution_assets.market.databento import read_dbn
 from execution_assets.market.errors import RawDataError
 from execution_assets.market.generic import read_l2_snapshots, read_trades
 from execution_assets.market.instruments import DEFAULT_INSTRUMENTS
@@ -19,6 +20,8 @@ from execution_assets.market.validation import RawDay, split_snapshots, split_tr
 def _read_landing_day(day: LandingDay) -> RawDay:
     if day.format == "lobster":
         return read_lobster(*day.files)
+    if day.format == "databento":
+        return read_dbn(day.files, day.instrument, day.date)
     l2, trades = read_l2_snapshots(day.files[0]), read_trades(day.files[1])
     return RawDay(
         instrument=day.instrument,
