@@ -21,7 +21,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import polars as pl
+
+from execution_assets.warehouse import insert_frame, transaction
 
 INSTRUMENTS_CSV = Path(__file__).with_name("instruments.csv")
 DEFAULT_ROW = "*"
@@ -175,6 +178,15 @@ def reference_table(path: Path = INSTRUMENTS_CSV) -> pl.DataFrame:
     )
 
 
+def write_reference_table(con: duckdb.DuckDBPyConnection, path: Path = INSTRUMENTS_CSV) -> pl.DataFrame:
+    """Replace ``reference.instruments`` with the file's rows, in one transaction."""
+    frame = reference_table(path)
+    with transaction(con):
+        con.execute("DELETE FROM reference.instruments")
+        insert_frame(con, "reference.instruments", frame)
+    return frame
+
+
 def session_seconds(name: str) -> int:
     return instrument(name).session_seconds
 
@@ -183,9 +195,14 @@ def trading_date(name: str, ts: dt.datetime) -> dt.date | None:
     return instrument(name).trading_date(ts)
 
 
-@functools.cache
 def load_instruments(path: Path = INSTRUMENTS_CSV) -> dict[str, dict[str, str]]:
-    """Rows by instrument; every value checked, errors name the file, line and column."""
+    """Rows by instrument; every value checked, errors name the file, line and column. Read
+    again whenever the file changes, so an edit reaches a running code server."""
+    return _load_instruments(Path(path), Path(path).stat().st_mtime_ns)
+
+
+@functools.cache
+def _load_instruments(path: Path, _mtime_ns: int) -> dict[str, dict[str, str]]:
     frame = pl.read_csv(path, infer_schema=False)
     required = ["instrument", "venue", "timezone", "sessions", "trading_days", "tick_size", "lot_size", "multiplier", "currency"]
     missing = [c for c in required if c not in frame.columns]

@@ -22,7 +22,7 @@ DATES = (dt.date(2024, 1, 2), dt.date(2024, 1, 3))
 EXCLUDED_GROUPS = ("agents", "evaluation", "reports")
 BY_INSTRUMENT_DAY = dg.AssetSelection.groups("ingest", "features", "ops")
 BY_INSTRUMENT = dg.AssetSelection.groups("calibration")
-UNPARTITIONED = dg.AssetSelection.groups("scenarios")
+UNPARTITIONED = dg.AssetSelection.groups("scenarios", "reference")
 
 
 def _materialize_everything(definitions: dg.Definitions, instance: dg.DagsterInstance) -> None:
