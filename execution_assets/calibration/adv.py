@@ -14,7 +14,9 @@ def rolling_adv(daily_volume: pl.DataFrame, bars: pl.DataFrame | None = None, wi
     history has that many ("trades"); otherwise the same mean over the daily bars
     (``date, volume`` in shares traded at the time) when they hold ``window`` sessions up to and
     including d ("daily_bars"); otherwise the mean of the sessions there are ("trades_partial").
-    For a pre-trade ADV on date d, use the row of the session before d.
+    For a pre-trade ADV on date d, use the row of the session before d. ``bars_source`` names
+    the bars (their ``source`` column: the file, e.g. consolidated volume rather than the one
+    venue a LOBSTER day covers) on the rows that use them.
     """
     if window < 1:
         raise ValueError(f"ADV window must be >= 1 session, got {window}")
@@ -28,6 +30,7 @@ def rolling_adv(daily_volume: pl.DataFrame, bars: pl.DataFrame | None = None, wi
     bar_dates = bar_volume["date"].to_list() if bar_volume is not None else []
     bar_values = bar_volume["volume"].to_list() if bar_volume is not None else []
     bars_on = dict(zip(bar_dates, bar_values))
+    bars_name = bars["source"][0] if bars is not None and "source" in bars.columns and bars.height else "daily bars"
     for i, date in enumerate(dates):
         history = volumes[max(0, i + 1 - window) : i + 1]
         start = dates[max(0, i + 1 - window)]
@@ -47,6 +50,7 @@ def rolling_adv(daily_volume: pl.DataFrame, bars: pl.DataFrame | None = None, wi
                 "window_start": start,
                 "observed_volume": volumes[i],
                 "bars_volume": bars_on.get(date),
+                "bars_source": bars_name if source == "daily_bars" else None,
             }
         )
     schema = {
@@ -57,5 +61,6 @@ def rolling_adv(daily_volume: pl.DataFrame, bars: pl.DataFrame | None = None, wi
         "window_start": pl.Date(),
         "observed_volume": pl.Float64(),
         "bars_volume": pl.Float64(),
+        "bars_source": pl.String(),
     }
     return pl.DataFrame(rows, schema=schema)

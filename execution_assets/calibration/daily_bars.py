@@ -14,6 +14,9 @@ from pathlib import Path
 
 import polars as pl
 
+from execution_assets.market.reference import DEFAULT_ROW
+from execution_assets.market.reference import instrument as reference_instrument
+
 # GOOG: the 2014 2:1 split. The bars file switches to the class C line on 2014-03-27 (first
 # "when-issued" session, already in post-split units); every earlier row is adjusted.
 SPLITS: dict[str, tuple[tuple[dt.date, float], ...]] = {"GOOG": ((dt.date(2014, 3, 27), 2.0),)}
@@ -22,17 +25,22 @@ _COLUMNS = {"Date": "date", "Open": "open", "High": "high", "Low": "low", "Close
 
 
 def find_daily_bars(instrument: str, folders: Iterable[Path]) -> Path | None:
-    """The first ``{instrument}_daily*.csv`` in ``folders`` (None when there is none)."""
-    for folder in folders:
-        if folder.is_dir():
-            found = sorted(folder.glob(f"{instrument}_daily*.csv"))
-            if found:
-                return found[0]
+    """The first ``{instrument}_daily*.csv`` in ``folders``, else its futures root's
+    (``ES_daily*.csv`` for ESU4, from the reference data); None when there is none."""
+    root = reference_instrument(instrument).root
+    names = [instrument] + ([root] if root not in (instrument, DEFAULT_ROW) else [])
+    for name in names:
+        for folder in folders:
+            if folder.is_dir():
+                found = sorted(folder.glob(f"{name}_daily*.csv"))
+                if found:
+                    return found[0]
     return None
 
 
 def read_daily_bars(path: Path, splits: Sequence[tuple[dt.date, float]] = ()) -> pl.DataFrame:
-    """Bars in the units traded at the time: ``date, open, high, low, close, volume`` (shares).
+    """Bars in the units traded at the time: ``date, open, high, low, close, volume`` (shares),
+    and ``source``, the file's name, so ADV can say where its volume came from.
 
     Raises ``ValueError`` naming the file and the 1-based data row of the first bad row.
     """
@@ -73,6 +81,7 @@ def read_daily_bars(path: Path, splits: Sequence[tuple[dt.date, float]] = ()) ->
             "date",
             *[(pl.col(c) * pl.col("factor")).alias(c) for c in ("open", "high", "low", "close")],
             volume=pl.col("volume") / pl.col("factor"),
+            source=pl.lit(path.name),
         )
         .sort("date")
     )

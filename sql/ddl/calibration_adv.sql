@@ -10,5 +10,8 @@ CREATE TABLE IF NOT EXISTS calibration.adv (
     source VARCHAR NOT NULL,      -- 'trades' | 'daily_bars' | 'trades_partial'
     window_start DATE NOT NULL,   -- first session in the average
     observed_volume DOUBLE,       -- calibration.daily_volume.volume on date (null if none)
-    bars_volume DOUBLE            -- the daily bars' volume on date, shares at the time (null if none)
+    bars_volume DOUBLE,           -- the daily bars' volume on date, shares at the time (null if none)
+    bars_source VARCHAR           -- the daily-bars file the ADV came from (source = 'daily_bars'), else null
 );
+-- warehouses created before bars_source
+ALTER TABLE calibration.adv ADD COLUMN IF NOT EXISTS bars_source VARCHAR;
