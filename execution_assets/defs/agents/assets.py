@@ -8,6 +8,7 @@ import polars as pl
 from execution_assets.agents.config import ALGORITHMS
 from execution_assets.agents.scenarios import FAMILY_NAMES, family_problems
 from execution_assets.agents.validation import CAPTURE_FLOOR, Comparison
+from execution_assets.defs.ops.retrain import WEEKLY_FRESHNESS
 from execution_assets.markdown import markdown_table
 from execution_assets.plots import png_markdown
 from execution_assets.sim.problem import ExecutionProblem
@@ -114,6 +115,7 @@ def _checks(result: "RunResult") -> list[dg.AssetCheckResult]:
     pool="training",
     group_name="agents",
     kinds={"pytorch", "numpy"},
+    freshness_policy=WEEKLY_FRESHNESS,  # retrained by weekly_retrain, Saturday 06:00 New York
     check_specs=[
         dg.AssetCheckSpec(
             "no_loss_vs_twap",

@@ -4,6 +4,8 @@ import dagster as dg
 import numpy as np
 import polars as pl
 
+from execution_assets.defs.contracts import table_metadata
+from execution_assets.defs.ops.retrain import after_retrain
 from execution_assets.defs.resources import WarehouseResource
 from execution_assets.evaluation.agents import latest_runs, load_agents
 from execution_assets.evaluation.grid import evaluate_scenarios, select_evenly
@@ -47,6 +49,8 @@ def _failure_check(failures: pl.DataFrame) -> dg.AssetCheckResult:
     pool="duckdb",
     group_name="evaluation",
     kinds={"duckdb", "numpy"},
+    metadata=table_metadata("evaluation.episode_results"),
+    automation_condition=after_retrain(),
     check_specs=[
         dg.AssetCheckSpec("order_always_completes", asset="episode_results", description="filled_frac = 1 and IS finite in every episode"),
         dg.AssetCheckSpec("paired", asset="episode_results", description="every strategy of a scenario has the same episodes"),
@@ -119,6 +123,8 @@ def episode_results(context: dg.AssetExecutionContext, config: EvaluationConfig,
     pool="duckdb",
     group_name="evaluation",
     kinds={"duckdb", "numpy"},
+    metadata=table_metadata("evaluation.strategy_summary"),
+    automation_condition=after_retrain(),
     check_specs=[
         dg.AssetCheckSpec("covers_every_pair", asset="strategy_summary", description="one row per evaluated scenario and strategy"),
         dg.AssetCheckSpec("twap_identity", asset="strategy_summary", description="TWAP vs itself: zero improvement, p = 1, oracle efficiency 0"),
@@ -204,6 +210,8 @@ def _replay_days(con, instruments: list[str]) -> dict[str, list[tuple]]:
     pool="duckdb",
     group_name="evaluation",
     kinds={"duckdb", "numpy"},
+    metadata=table_metadata("evaluation.robustness"),
+    automation_condition=after_retrain(),
     check_specs=[dg.AssetCheckSpec("all_tests_ran", asset="robustness_results", description="nominal, volatility stress and impact mis-calibration rows exist; replay when days are stored")],
 )
 def robustness_results(context: dg.AssetExecutionContext, config: RobustnessConfig, duckdb: WarehouseResource):

@@ -9,6 +9,7 @@ import numpy as np
 import polars as pl
 
 from execution_assets.agents.config import resolve_config
+from execution_assets.defs.ops.retrain import after_retrain
 from execution_assets.defs.resources import WarehouseResource
 from execution_assets.agents.config import ALGORITHMS
 from execution_assets.agents.run_folder import read_config
@@ -158,6 +159,7 @@ def _report_asset(name: str, deps: list[str], description: str, build: Callable[
         group_name="reports",
         kinds={"markdown", "html"},
         description=description,
+        automation_condition=after_retrain(),
         check_specs=[dg.AssetCheckSpec("written_with_plots", asset=key, description="the .md and .html files exist and hold at least one plot")],
     )
     def _asset(context: dg.AssetExecutionContext, duckdb: WarehouseResource):

@@ -1,20 +1,46 @@
 """Weekly retrain-and-evaluate: retrain every agent, then evaluate once all of them are trained.
 
-Two jobs chained by a sensor rather than one job: training is partitioned by algorithm, so one
-run per algorithm, and the evaluation (unpartitioned) must run once, after the last of them,
-on a scenario grid rebuilt from the latest calibration. Both jobs select by asset group, so
-they pick up whatever the groups hold; an absent group selects nothing, and the schedule and
-sensor then skip with a reason.
+The retrain is a schedule (one run per algorithm partition, Saturday morning). The evaluation
+that follows is declarative: every asset of the groups 'scenarios', 'evaluation' and 'reports'
+carries ``after_retrain()``, and the ``automation`` sensor (on by default) requests them together,
+as one run, on the first tick after a trained_agent materialization with no retrain still in
+progress and no failed blocking check upstream. ``evaluate_job`` launches the same by hand.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
 import dagster as dg
 
+from execution_assets.defs.contracts import upstream_checks_clear
+
+AC = dg.AutomationCondition
+AGENT = dg.AssetKey("trained_agent")
 RETRAIN = dg.AssetSelection.groups("agents")
 EVALUATE = dg.AssetSelection.groups("scenarios", "evaluation", "reports")
 WEEK_TAG = "execution_assets/retrain_week"
-RUNS_TAG = "execution_assets/retrain_runs"
+RETRAIN_CRON = "0 6 * * 6"
+TIMEZONE = "America/New_York"
+
+# Fresh when retrained since Saturday 06:00 New York; stale from Saturday 18:00 (twelve hours for
+# the week's training) until the next retrain.
+WEEKLY_FRESHNESS = dg.FreshnessPolicy.cron(
+    deadline_cron="0 18 * * 6", lower_bound_delta=dt.timedelta(hours=12), timezone=TIMEZONE
+)
+
+
+def after_retrain() -> dg.AutomationCondition:
+    """True once after trained_agent was materialized (any algorithm), as soon as no partition of
+    it is still queued or running, nothing upstream of the asset is running, and no dependency has
+    a failed blocking check. Every asset of the evaluation carries it, so one tick requests them
+    all, in one run, in dependency order."""
+    retrained = AC.asset_matches(AGENT, AC.newly_updated()).since_last_handled().with_label("trained_agent updated")
+    retraining = AC.asset_matches(AGENT, AC.in_progress()).with_label("trained_agent in progress")
+    return (
+        retrained & ~retraining & ~AC.any_deps_in_progress() & ~AC.in_progress() & upstream_checks_clear()
+    ).with_label("after_retrain")
+
 
 retrain_job = dg.define_asset_job(
     "retrain_job",
@@ -37,44 +63,31 @@ def _selected(selection: dg.AssetSelection, repository: dg.RepositoryDefinition)
 
 @dg.schedule(
     job=retrain_job,
-    cron_schedule="0 6 * * 6",
-    execution_timezone="America/New_York",
+    cron_schedule=RETRAIN_CRON,
+    execution_timezone=TIMEZONE,
     default_status=dg.DefaultScheduleStatus.RUNNING,
 )
 def weekly_retrain(context: dg.ScheduleEvaluationContext):
-    """Saturday 06:00 New York time: one retrain run per partition, all tagged with the ISO week
-    so that evaluate_after_retrain knows when the week's training is complete. The run keys
-    make a second evaluation of the same week a no-op."""
+    """Saturday 06:00 New York time: one retrain run per partition, tagged with the ISO week. The
+    run keys make a second tick of the same week a no-op; the evaluation follows by itself
+    (``after_retrain``) once the last of them is done."""
     if not _selected(RETRAIN, context.repository_def):
         return dg.SkipReason("no asset in group 'agents' yet")
     year, week, _ = context.scheduled_execution_time.isocalendar()
     label = f"{year}-W{week:02d}"
     partitions = context.repository_def.get_job(retrain_job.name).partitions_def
     keys = partitions.get_partition_keys(dynamic_partitions_store=context.instance) if partitions else [None]
-    tags = {WEEK_TAG: label, RUNS_TAG: str(len(keys))}
+    tags = {WEEK_TAG: label}
     return [dg.RunRequest(run_key=f"{label}|{key or 'all'}", partition_key=key, tags=tags) for key in keys]
 
 
-@dg.run_status_sensor(
-    run_status=dg.DagsterRunStatus.SUCCESS,
-    monitored_jobs=[retrain_job],
-    request_job=evaluate_job,
+automation = dg.AutomationConditionSensorDefinition(
+    "automation",
+    target=dg.AssetSelection.all(),
     default_status=dg.DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=30,
+    description=(
+        "Evaluates the assets' automation conditions every 30 s: the evaluation after a retrain "
+        "(after_retrain). On by default, so `make ui` needs no switch."
+    ),
 )
-def evaluate_after_retrain(context: dg.RunStatusSensorContext):
-    """When every retrain run of a week has succeeded, request that week's evaluation (once)."""
-    week = context.dagster_run.tags.get(WEEK_TAG)
-    if week is None:
-        return dg.SkipReason("a retrain run started by hand, not by weekly_retrain: nothing to chain")
-    if context.repository_def is not None and not _selected(EVALUATE, context.repository_def):
-        return dg.SkipReason("no asset in group 'evaluation' yet")
-    expected = int(context.dagster_run.tags[RUNS_TAG])
-    succeeded = context.instance.get_runs(
-        filters=dg.RunsFilter(
-            job_name=retrain_job.name, tags={WEEK_TAG: week}, statuses=[dg.DagsterRunStatus.SUCCESS]
-        )
-    )
-    done = len({run.tags.get("dagster/partition") for run in succeeded})
-    if done < expected:
-        return dg.SkipReason(f"{done} of {expected} retrain runs of {week} succeeded so far")
-    return dg.RunRequest(run_key=f"evaluate|{week}", tags={WEEK_TAG: week})

@@ -3,6 +3,8 @@
 import dagster as dg
 import polars as pl
 
+from execution_assets.defs.contracts import table_metadata
+from execution_assets.defs.ops.retrain import after_retrain
 from execution_assets.defs.resources import WarehouseResource
 from execution_assets.evaluation.plots import remaining_curves_png
 from execution_assets.evaluation.store import replace_table
@@ -51,6 +53,8 @@ def _urgency_plot(grid: pl.DataFrame) -> str:
     pool="duckdb",
     group_name="scenarios",
     kinds={"duckdb", "polars"},
+    metadata=table_metadata("scenarios.execution_scenarios"),
+    automation_condition=after_retrain(),
     check_specs=[dg.AssetCheckSpec(name, asset="execution_scenarios", description=d) for name, d in DESCRIPTIONS.items()],
 )
 def execution_scenarios(context: dg.AssetExecutionContext, duckdb: WarehouseResource):
