@@ -2,12 +2,19 @@
 
 import dagster as dg
 
+from execution_assets.defs.contracts import table_metadata
 from execution_assets.defs.resources import WarehouseResource
 from execution_assets.markdown import markdown_table
 from execution_assets.market.reference import INSTRUMENTS_CSV, write_reference_table
 
 
-@dg.asset(key="instruments", pool="duckdb", group_name="reference", kinds={"duckdb", "csv"})
+@dg.asset(
+    key="instruments",
+    pool="duckdb",
+    group_name="reference",
+    kinds={"duckdb", "csv"},
+    metadata=table_metadata("reference.instruments"),
+)
 def instruments(duckdb: WarehouseResource) -> dg.MaterializeResult:
     """reference.instruments: one row per instrument or futures root (a contract such as ESU4
     takes its root's row; '*' is the row of unlisted instruments), loaded from
