@@ -379,6 +379,16 @@ def stored_problem(scenario: Mapping[str, object]) -> ExecutionProblem:
         raise ValueError(f"scenario {scenario.get('scenario_id')!r}: cannot build its problem: {exc}") from exc
 
 
+REGIME_GROUP_KEY = ("instrument", "impact_model", "size_pct_adv", "horizon_s", "urgency", "side", "split")
+
+
+def with_regime_group(scenarios: pl.DataFrame) -> pl.DataFrame:
+    """``scenarios`` with ``regime_group``: the scenario's key without its regime (the grid has
+    one scenario per regime for each), over which a policy that does not know the regime is
+    judged in expectation."""
+    return scenarios.with_columns(regime_group=pl.concat_str([pl.col(c).cast(pl.String) for c in REGIME_GROUP_KEY], separator="|"))
+
+
 def calibration_by_instrument(calibrations: Iterable[MarketCalibration]) -> dict[str, MarketCalibration]:
     return {c.instrument: c for c in calibrations}
 

@@ -101,6 +101,8 @@ _GLOSSARY: dict[str, str] = {
     "p_value": "paired t-test p-value, Holm-corrected across scenarios",
     "oracle_efficiency": "(IS_twap - IS_strategy) / (IS_twap - IS_oracle); NULL where the oracle does not beat TWAP",
     "oracle_efficiency_objective": "oracle efficiency on mean(IS + risk penalty)",
+    "observable_efficiency": "(IS_twap - IS_strategy) / (IS_twap - IS_observable_oracle); NULL where it does not beat TWAP",
+    "observable_efficiency_objective": "observable-oracle efficiency on mean(IS + risk penalty)",
     "improvement_objective_bps": "TWAP's mean(IS + risk penalty) minus the strategy's, bps",
     "improvement_objective_se_bps": "standard error of improvement_objective_bps",
     "improvement_objective_pct": "improvement_objective_bps relative to |TWAP's mean(IS + risk penalty)|",

@@ -11,7 +11,7 @@ import polars as pl
 
 from execution_assets.evaluation.paired import (
     BASELINES,
-    ORACLE,
+    CEILINGS,
     StrategyFailure,
     baseline_strategies,
     episode_frame,
@@ -24,6 +24,7 @@ from execution_assets.sim.problem import ExecutionProblem
 from execution_assets.sim.vec_market import EpisodeSummary
 from execution_assets.strategies import Oracle
 from execution_assets.strategies.base import StatelessPolicy, Strategy
+from execution_assets.strategies.observable_oracle import ObservableOracle
 
 FAILURE_COLUMNS = {"scenario_id": pl.String(), "strategy": pl.String(), "error": pl.String()}
 
@@ -53,7 +54,7 @@ def evaluate_scenarios(
     include_baselines: bool = True,
     progress: Progress | None = None,
 ) -> GridEvaluation:
-    """Baselines, the oracle and ``agents`` on each scenario row, all on the scenario's seed.
+    """Baselines, the two oracles and ``agents`` on each scenario row, all on the scenario's seed.
 
     Problems are rebuilt from the rows (``stored_problem``); ``calibrations`` only supplies the
     intraday volume curve VWAP and POV trade on (the built-in default when absent).
@@ -61,10 +62,10 @@ def evaluate_scenarios(
     if n_episodes < 2:
         raise ValueError(f"n_episodes must be >= 2 for a standard error, got {n_episodes}")
     names = [a.name for a in agents]
-    if len(set(names)) < len(names) or set(names) & {*BASELINES, ORACLE}:
-        raise ValueError(f"agent names must be distinct and differ from the baselines' and the oracle's: {names}")
+    if len(set(names)) < len(names) or set(names) & {*BASELINES, *CEILINGS}:
+        raise ValueError(f"agent names must be distinct and differ from the baselines' and the oracles': {names}")
     start = time.perf_counter()
-    oracle = Oracle()  # one instance: it reuses its solution across identical planning problems
+    oracles = [Oracle(), ObservableOracle()]  # one instance each: they reuse solutions across identical problems
     together = [a for a in agents if isinstance(a, StatelessPolicy)]
     one_by_one = [a for a in agents if not isinstance(a, StatelessPolicy)]
     frames, failures = [], []
@@ -77,7 +78,7 @@ def evaluate_scenarios(
         for i, (row, problem) in enumerate(zip(chunk, problems)):
             curve = calibration_for(calibrations, row["instrument"]).volume_curve
             baselines = baseline_strategies(problem, curve, row["start_s"]) if include_baselines else []
-            strategies = [*baselines, *([oracle] if include_oracle else []), *one_by_one]
+            strategies = [*baselines, *(oracles if include_oracle else []), *one_by_one]
             results, failed = evaluate_problem(problem, strategies, n_episodes, int(row["seed"]), path=paths[i])
             results |= {name: summaries[i] for name, summaries in batched.items()}
             frames.append(episode_frame(row["scenario_id"], results))

@@ -8,8 +8,9 @@ work several scenarios at once (``run_stateless_together``): one forward pass pe
 of them, since on one scenario's small batch the network's per-call cost dominates.
 
 A strategy may plan on a different problem than the market runs (``plan_problem``): that is
-how the robustness tests mis-specify volatility or impact. The oracle always plans on the
-market's true problem: it is the ceiling.
+how the robustness tests mis-specify volatility or impact. The oracles always plan on the
+market's true problem: they are the ceilings (the clairvoyant one also knows the hidden regime and
+trend; the observable one only what an agent sees).
 """
 
 from __future__ import annotations
@@ -27,11 +28,14 @@ from execution_assets.sim.vec_market import EpisodeSummary, VecMarket, simulate
 from execution_assets.strategies import POV, TWAP, VWAP, AlmgrenChriss, ObizhaevaWang, Oracle
 from execution_assets.strategies.base import ScheduleStrategy, StatelessPolicy, Strategy
 from execution_assets.strategies.baselines import volume_fractions
+from execution_assets.strategies.observable_oracle import ObservableOracle
 from execution_assets.strategies.runner import run_strategy
 
 POV_FINISH_FRACTION = 0.8  # POV's rate is set to finish the order by 80% of the horizon
 BASELINES = ("twap", "vwap", "pov", "almgren_chriss", "obizhaeva_wang")
 ORACLE = "oracle"
+OBSERVABLE_ORACLE = "observable_oracle"
+CEILINGS = (OBSERVABLE_ORACLE, ORACLE)  # inner (what an agent can reach) and outer (clairvoyant) bound
 
 
 def pov_rate(problem: ExecutionProblem, volume_curve: np.ndarray | None, start_s: float) -> float:
@@ -133,7 +137,7 @@ def evaluate_problem(
                 strategy.reset(plan, 1)
                 schedules.append((strategy.name, strategy.trades * market_problem.total_shares))
             else:
-                own = market_problem if isinstance(strategy, Oracle) else plan
+                own = market_problem if isinstance(strategy, (Oracle, ObservableOracle)) else plan
                 results[strategy.name] = run_strategy(
                     strategy, market_problem, n_episodes, seed, replay_mid=replay_mid, path=path, plan_problem=own
                 )

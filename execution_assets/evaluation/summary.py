@@ -5,14 +5,16 @@ episode by episode. The p-value of "mean saving vs TWAP = 0" is Holm-corrected a
 scenarios of each strategy in one summary (``p_value``; ``p_value_raw`` is the plain paired
 t-test). Oracle efficiency is reported on mean IS (DESIGN section 7) and on the risk-adjusted
 objective mean(IS + risk penalty) the strategies and the oracle optimize; each is NULL where
-the oracle does not beat TWAP by two standard errors (no ceiling to measure against).
+the oracle does not beat TWAP by two standard errors (no ceiling to measure against). The same
+pair against the observable oracle (``observable_efficiency*``: the ceiling given only what an
+agent observes) says how much of what is reachable a strategy realises.
 ``improvement_objective_*`` compares the risk-adjusted cost mean(IS + risk penalty) with TWAP's:
 with risk aversion the strategies and the oracle minimize it, not the mean IS alone.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import polars as pl
@@ -26,7 +28,7 @@ from execution_assets.evaluation.metrics import (
     paired_improvement,
     quantile,
 )
-from execution_assets.evaluation.paired import ORACLE
+from execution_assets.evaluation.paired import CEILINGS, OBSERVABLE_ORACLE, ORACLE
 
 TWAP = "twap"
 N_BOOT = 2000
@@ -57,6 +59,8 @@ SUMMARY_COLUMNS: dict[str, pl.DataType] = {
     "sharpe_vs_twap": pl.Float64(),
     "oracle_efficiency": pl.Float64(),
     "oracle_efficiency_objective": pl.Float64(),
+    "observable_efficiency": pl.Float64(),
+    "observable_efficiency_objective": pl.Float64(),
     "improvement_objective_bps": pl.Float64(),
     "improvement_objective_se_bps": pl.Float64(),
     "improvement_objective_pct": pl.Float64(),
@@ -133,12 +137,7 @@ def _summarize_uncorrected(episodes: pl.DataFrame, n_boot: int, seed: int) -> pl
     weights = bootstrap_weights(n, n_boot, seed)
     twap = data[TWAP]["is_bps"]
     twap_objective = twap + data[TWAP]["risk_penalty_bps"]
-    oracle = data.get(ORACLE)
-    if oracle is not None:  # the attainable saving and its standard error (NaN where the oracle failed)
-        oracle_objective = oracle["is_bps"] + oracle["risk_penalty_bps"]
-        oracle_mean, oracle_objective_mean = oracle["is_bps"].mean(axis=1), oracle_objective.mean(axis=1)
-        room_se = (twap - oracle["is_bps"]).std(axis=1, ddof=1) / np.sqrt(n)
-        objective_room_se = (twap_objective - oracle_objective).std(axis=1, ddof=1) / np.sqrt(n)
+    rooms = {c: _room(data[c], twap, twap_objective, n) for c in CEILINGS if c in data}
     frames = []
     for strategy in strategies:
         d = data[strategy]
@@ -147,17 +146,13 @@ def _summarize_uncorrected(episodes: pl.DataFrame, n_boot: int, seed: int) -> pl
         objective = is_bps + d["risk_penalty_bps"][rows]
         cmp = paired_improvement(twap[rows], is_bps, weights)
         cmp_objective = paired_improvement(twap_objective[rows], objective, weights[:1])  # standard errors only
-        efficiency = np.full(rows.size, np.nan)
-        efficiency_objective = np.full(rows.size, np.nan)
-        if oracle is not None:
-            efficiency = oracle_efficiency(
-                twap[rows].mean(axis=1), is_bps.mean(axis=1), oracle_mean[rows], room_se[rows]
-            )
-            efficiency_objective = oracle_efficiency(
-                twap_objective[rows].mean(axis=1),
-                objective.mean(axis=1),
-                oracle_objective_mean[rows],
-                objective_room_se[rows],
+        efficiency = {c: np.full((2, rows.size), np.nan) for c in CEILINGS}
+        for ceiling, (mean, objective_mean, room_se, objective_room_se) in rooms.items():
+            efficiency[ceiling] = (
+                oracle_efficiency(twap[rows].mean(axis=1), is_bps.mean(axis=1), mean[rows], room_se[rows]),
+                oracle_efficiency(
+                    twap_objective[rows].mean(axis=1), objective.mean(axis=1), objective_mean[rows], objective_room_se[rows]
+                ),
             )
         frames.append(
             pl.DataFrame(
@@ -184,8 +179,10 @@ def _summarize_uncorrected(episodes: pl.DataFrame, n_boot: int, seed: int) -> pl
                     "p_value_raw": cmp.p_value,
                     "p_value": cmp.p_value,  # corrected by with_holm
                     "sharpe_vs_twap": cmp.sharpe,
-                    "oracle_efficiency": efficiency,
-                    "oracle_efficiency_objective": efficiency_objective,
+                    "oracle_efficiency": efficiency[ORACLE][0],
+                    "oracle_efficiency_objective": efficiency[ORACLE][1],
+                    "observable_efficiency": efficiency[OBSERVABLE_ORACLE][0],
+                    "observable_efficiency_objective": efficiency[OBSERVABLE_ORACLE][1],
                     "improvement_objective_bps": cmp_objective.improvement_bps,
                     "improvement_objective_se_bps": cmp_objective.improvement_se_bps,
                     "improvement_objective_pct": cmp_objective.improvement_pct,
@@ -197,21 +194,76 @@ def _summarize_uncorrected(episodes: pl.DataFrame, n_boot: int, seed: int) -> pl
     return pl.concat(frames).sort("scenario_id", "strategy")
 
 
+def _room(ceiling: dict[str, np.ndarray], twap: np.ndarray, twap_objective: np.ndarray, n: int) -> tuple[np.ndarray, ...]:
+    """A ceiling's mean IS and risk-adjusted cost per scenario, and the standard errors of its
+    saving over TWAP on each (NaN where it failed)."""
+    objective = ceiling["is_bps"] + ceiling["risk_penalty_bps"]
+    return (
+        ceiling["is_bps"].mean(axis=1),
+        objective.mean(axis=1),
+        (twap - ceiling["is_bps"]).std(axis=1, ddof=1) / np.sqrt(n),
+        (twap_objective - objective).std(axis=1, ddof=1) / np.sqrt(n),
+    )
+
+
+VIOLATION_COLUMNS = {"scenario_id": pl.String(), "strategy": pl.String(), "advantage_bps": pl.Float64(), "z": pl.Float64()}
+
+
+def ceiling_gaps(episodes: pl.DataFrame, ceiling: str = ORACLE, exempt: tuple[str, ...] = ()) -> pl.DataFrame:
+    """Per (scenario, strategy): how far its mean risk-adjusted cost is below ``ceiling``'s on the
+    same episodes (``advantage_bps``, positive = cheaper than the ceiling) and the paired standard
+    error. ``exempt`` strategies are left out (the clairvoyant oracle knows more than the
+    observable one)."""
+    objective = episodes.with_columns(objective=pl.col("is_bps") + pl.col("risk_penalty_bps"))
+    oracle = objective.filter(pl.col("strategy") == ceiling).select("scenario_id", "episode", oracle=pl.col("objective"))
+    schema = {"scenario_id": pl.String(), "strategy": pl.String(), "advantage_bps": pl.Float64(), "se_bps": pl.Float64()}
+    if oracle.is_empty():
+        return pl.DataFrame(schema=schema)
+    gap = pl.col("oracle") - pl.col("objective")
+    return (
+        objective.filter(~pl.col("strategy").is_in([ceiling, *exempt]))
+        .join(oracle, on=["scenario_id", "episode"])
+        .group_by("scenario_id", "strategy")
+        .agg(advantage_bps=gap.mean(), se_bps=gap.std() / pl.len().sqrt())
+        .with_columns(pl.col("scenario_id", "strategy").cast(pl.String))
+        .select(list(schema))
+    )
+
+
 def oracle_violations(episodes: pl.DataFrame, z: float = 3.0) -> pl.DataFrame:
     """(scenario, strategy) pairs whose risk-adjusted cost beats the oracle's by > ``z`` paired SEs.
 
     The oracle minimizes mean(IS + risk penalty) with the true parameters, so a strategy below
     it beyond noise means a bug in the oracle, the simulator or the strategy.
     """
-    objective = episodes.with_columns(objective=pl.col("is_bps") + pl.col("risk_penalty_bps"))
-    oracle = objective.filter(pl.col("strategy") == ORACLE).select("scenario_id", "episode", oracle=pl.col("objective"))
-    if oracle.is_empty():
-        return pl.DataFrame(schema={"scenario_id": pl.String(), "strategy": pl.String(), "advantage_bps": pl.Float64(), "z": pl.Float64()})
-    gaps = (
-        objective.filter(pl.col("strategy") != ORACLE)
-        .join(oracle, on=["scenario_id", "episode"])
-        .group_by("scenario_id", "strategy")
-        .agg(advantage_bps=(pl.col("oracle") - pl.col("objective")).mean(), sd=(pl.col("oracle") - pl.col("objective")).std(), n=pl.len())
-        .with_columns(z=pl.col("advantage_bps") / (pl.col("sd") / pl.col("n").sqrt()))
+    gaps = ceiling_gaps(episodes, ORACLE).with_columns(z=pl.col("advantage_bps") / pl.col("se_bps"))
+    if gaps.is_empty():
+        return pl.DataFrame(schema=VIOLATION_COLUMNS)
+    return (
+        gaps.filter(pl.col("z") > z, pl.col("advantage_bps") > 1e-9)
+        .select(list(VIOLATION_COLUMNS))
+        .sort("z", descending=True)
     )
-    return gaps.filter(pl.col("z") > z, pl.col("advantage_bps") > 1e-9).select("scenario_id", "strategy", "advantage_bps", "z").sort("z", descending=True)
+
+
+def prior_mixture_violations(
+    gaps: pl.DataFrame, scenarios: pl.DataFrame, prior: Mapping[str, float], z: float = 3.0
+) -> pl.DataFrame:
+    """Strategies that beat the observable oracle beyond noise on the objective it minimizes.
+
+    The observable oracle is optimal in expectation over its prior on the hidden regime, not
+    within one regime (knowing the regime is the clairvoyant oracle's edge). So the per-scenario
+    gaps (``ceiling_gaps`` against it) are averaged over the scenarios that differ only in their
+    regime, weighted by the prior, and a violation is a prior-weighted advantage above ``z``
+    standard errors. ``scenarios`` has ``scenario_id``, ``regime`` and ``regime_group`` (the
+    scenario's key without its regime). Returns one row per (regime_group, strategy) violating.
+    """
+    weights = pl.DataFrame({"regime": list(prior), "prior": [float(w) for w in prior.values()]})
+    joined = gaps.join(scenarios.select("scenario_id", "regime", "regime_group"), on="scenario_id").join(weights, on="regime")
+    w = pl.col("prior") / pl.col("prior").sum()
+    grouped = (
+        joined.group_by("regime_group", "strategy")
+        .agg(advantage_bps=(w * pl.col("advantage_bps")).sum(), se_bps=((w * pl.col("se_bps")) ** 2).sum().sqrt(), regimes=pl.len())
+        .with_columns(z=pl.col("advantage_bps") / pl.col("se_bps"))
+    )
+    return grouped.filter(pl.col("z") > z, pl.col("advantage_bps") > 1e-9).sort("z", descending=True)

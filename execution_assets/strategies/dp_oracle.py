@@ -107,6 +107,12 @@ class DPSolution:
         return rows
 
     def _trade_chunk(self, k: int, x: np.ndarray, j: np.ndarray, i: np.ndarray) -> np.ndarray:
+        total = self.action_values(k, x, j, i)
+        return np.maximum(x - self.x_grid[np.argmin(total, axis=1)], 0.0)
+
+    def action_values(self, k: int, x: np.ndarray, j: np.ndarray, i: np.ndarray) -> np.ndarray:
+        """(n, c): stage cost + expected cost-to-go of moving each state to the grid inventories
+        x_grid[:c], c = the grid points up to max(x) (inf where a state cannot reach one)."""
         ni, nx, nj = self.continuation.shape[1:]
         # candidates: grid inventories x' <= max(x) (the others are infeasible for every state)
         n_cand = max(1, int(np.searchsorted(self.x_grid, x.max() + _GRID_TOL, side="right")))
@@ -136,7 +142,7 @@ class DPSolution:
                 low = flat[base]
                 future += iw[:, None] * (low + j_w * (flat[base + 1] - low) - future)
         total += future
-        return np.maximum(x - self.x_grid[np.argmin(total, axis=1)], 0.0)
+        return total
 
     def initial_value(self) -> float:
         """V_0 at x = 1, J = 0, averaged over the signal's stationary law."""

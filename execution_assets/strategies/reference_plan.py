@@ -41,7 +41,10 @@ def _plan_trades(textbook: ExecutionProblem) -> np.ndarray:
         try:
             trades = ac_problem_trades(textbook, linearize=True)
         except ValueError:  # eta_tilde <= 0: AC's model has no minimum
-            trades = optimal_linear_schedule(textbook, drift=False)
+            try:
+                trades = optimal_linear_schedule(textbook, drift=False)
+            except (RuntimeError, np.linalg.LinAlgError):  # not convex: no static optimum
+                trades = np.full(textbook.n_steps, 1.0 / textbook.n_steps)
     trades = np.maximum(np.asarray(trades, dtype=float), 0.0)
     trades /= trades.sum()
     trades.setflags(write=False)

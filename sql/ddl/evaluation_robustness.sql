@@ -31,6 +31,8 @@ CREATE TABLE IF NOT EXISTS evaluation.robustness (
     sharpe_vs_twap DOUBLE,                     -- mean / std of the per-episode saving (NULL if constant)
     oracle_efficiency DOUBLE,
     oracle_efficiency_objective DOUBLE,
+    observable_efficiency DOUBLE,
+    observable_efficiency_objective DOUBLE,
     improvement_objective_bps DOUBLE NOT NULL,
     improvement_objective_se_bps DOUBLE NOT NULL,
     improvement_objective_pct DOUBLE

@@ -4,7 +4,8 @@
 -- mean saving, Holm-corrected across the scenarios of the strategy (p_value_raw uncorrected).
 -- oracle_efficiency = (IS_twap - IS_s) / (IS_twap - IS_oracle), NULL where the oracle does not
 -- beat TWAP by 2 standard errors; *_objective uses mean(IS + risk penalty), the risk-adjusted cost
--- the strategies and the oracle minimize. Key (scenario_id, strategy).
+-- the strategies and the oracle minimize. observable_efficiency* measure the same against the
+-- observable oracle (the optimum given only what an agent observes). Key (scenario_id, strategy).
 CREATE TABLE IF NOT EXISTS evaluation.strategy_summary (
     scenario_id VARCHAR NOT NULL,
     strategy VARCHAR NOT NULL,
@@ -30,6 +31,8 @@ CREATE TABLE IF NOT EXISTS evaluation.strategy_summary (
     sharpe_vs_twap DOUBLE,                     -- mean / std of the per-episode saving (NULL if constant)
     oracle_efficiency DOUBLE,
     oracle_efficiency_objective DOUBLE,
+    observable_efficiency DOUBLE,                 -- (IS_twap - IS_s) / (IS_twap - IS_observable_oracle)
+    observable_efficiency_objective DOUBLE,       -- the same on mean(IS + risk penalty)
     improvement_objective_bps DOUBLE NOT NULL,    -- TWAP's mean(IS + risk penalty) minus the strategy's
     improvement_objective_se_bps DOUBLE NOT NULL,
     improvement_objective_pct DOUBLE              -- relative to |TWAP's mean(IS + risk penalty)|

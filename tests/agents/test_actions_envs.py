@@ -1,17 +1,21 @@
-"""Action parameterizations, the TWAP baseline reward and the concatenated training env."""
+"""Action parameterizations, the reference-relative rewards and the concatenated training env."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from execution_assets.agents.actions import TWAP_FIELD, ActionMap, FractionActions
-from execution_assets.agents.envs import ConcatVecEnv, TwapRelativeReward, make_training_env
+from execution_assets.agents.actions import PLAN_FIELD, TWAP_FIELD, ActionMap, FractionActions
+from execution_assets.agents.envs import ConcatVecEnv, ReferenceRelativeReward, make_training_env
 from execution_assets.agents.scenarios import family_problems
 from execution_assets.env import ExecutionVecEnv
 from execution_assets.sim.observation import N_OBS
-from execution_assets.strategies import TWAP
+from execution_assets.impact import ImpactParams
+from execution_assets.strategies import TWAP, AlmgrenChriss, ObizhaevaWang
+from execution_assets.strategies.base import ScheduleStrategy
+from execution_assets.strategies.reference_plan import reference_plan
 from execution_assets.strategies.runner import run_strategy
+from execution_assets.strategies.static_optimal import optimal_static_schedule
 
 PROBLEM = family_problems("almgren_chriss")[0]
 
@@ -62,7 +66,7 @@ def test_action_zero_through_the_wrapper_is_twap():
 
 def test_twap_relative_reward_is_zero_for_twap_and_the_cost_difference_otherwise():
     def make():
-        return TwapRelativeReward(ExecutionVecEnv(PROBLEM, 32, seed=5), ExecutionVecEnv(PROBLEM, 32, seed=5))
+        return ReferenceRelativeReward(ExecutionVecEnv(PROBLEM, 32, seed=5), ExecutionVecEnv(PROBLEM, 32, seed=5), "twap")
 
     venv = FractionActions(make(), ActionMap("twap_log_ratio"))
     total, _ = _run_actions(venv, np.zeros((32, 1), dtype=np.float32))
@@ -96,3 +100,54 @@ def test_n_envs_must_split_evenly_into_groups():
     with pytest.raises(ValueError, match="multiple of env.n_groups"):
         make_training_env([PROBLEM], {"n_envs": 10, "n_groups": 3, "reward": "ac_utility", "action": "twap_log_ratio",
                                       "normalize_obs": True, "normalize_reward": True}, seed=0)
+
+
+class _Plan(ScheduleStrategy):
+    name = "plan"
+
+    def schedule(self, problem):
+        return np.asarray(reference_plan(problem))
+
+
+SIGNAL = dict(signal_mean_reversion_per_s=1 / 300, signal_alpha_bps_per_s=0.1)
+
+
+@pytest.mark.parametrize(
+    "problem, classical",
+    [
+        (PROBLEM.with_(**SIGNAL, regime="trending"), AlmgrenChriss()),  # linear: Almgren-Chriss
+        (family_problems("transient")[0].with_(risk_aversion=0.02, side=-1), ObizhaevaWang()),  # transient: OW
+    ],
+    ids=["linear", "transient"],
+)
+def test_the_reference_plan_is_the_classical_baseline_and_action_zero_executes_it(problem, classical):
+    classical.reset(problem, 1)
+    np.testing.assert_allclose(reference_plan(problem), classical.trades, rtol=1e-9, atol=1e-12)
+    venv = FractionActions(ExecutionVecEnv(problem, 64, seed=7), ActionMap("plan_log_ratio", max_ratio=4.0))
+    _, is_bps = _run_actions(venv, np.zeros((64, 1), dtype=np.float32))
+    np.testing.assert_allclose(is_bps, run_strategy(classical, problem, 64, seed=7).is_bps, rtol=1e-5, atol=1e-5)
+
+
+def test_square_root_plan_is_the_static_optimum_and_the_plan_grid_scales_it():
+    problem = PROBLEM.with_(impact=ImpactParams(eta=0.01, beta=0.5, gamma=0.05))
+    plan = reference_plan(problem)
+    np.testing.assert_allclose(plan, optimal_static_schedule(problem), atol=1e-7)
+    grid = ActionMap("plan_grid", multiples=(0.0, 1.0, 2.0))
+    obs = np.zeros((3, N_OBS), dtype=np.float32)
+    obs[:, PLAN_FIELD] = 0.4
+    obs[:, TWAP_FIELD] = 0.1  # ignored: the grid scales the plan
+    np.testing.assert_allclose(grid.to_fraction(np.array([0, 1, 2]), obs), [0.0, 0.4, 0.8], rtol=1e-6)
+
+
+def test_plan_relative_reward_is_zero_at_the_plan():
+    problem = PROBLEM.with_(**SIGNAL)
+    venv = FractionActions(
+        ReferenceRelativeReward(ExecutionVecEnv(problem, 32, seed=5), ExecutionVecEnv(problem, 32, seed=5), "plan"),
+        ActionMap("plan_log_ratio"),
+    )
+    total, _ = _run_actions(venv, np.zeros((32, 1), dtype=np.float32))
+    np.testing.assert_array_equal(total, 0.0)
+    moved, _ = _run_actions(venv, np.full((32, 1), 0.5, dtype=np.float32))
+    plan = run_strategy(_Plan(), problem, 32, seed=5)
+    assert not np.allclose(moved, 0.0)
+    assert np.isfinite(plan.is_bps).all()

@@ -86,20 +86,21 @@ def test_default_run_folder_is_under_artifacts(data_dir):
 
 
 @pytest.mark.parametrize("algo", ["dqn", "sac"])
-def test_init_at_twap_starts_the_policy_at_twap(algo):
+def test_init_at_reference_starts_the_policy_at_the_plan(algo):
     from stable_baselines3 import DQN, SAC
 
-    from execution_assets.agents.actions import TWAP_FIELD, ActionMap
+    from execution_assets.agents.actions import ActionMap
     from execution_assets.agents.config import resolve_config
     from execution_assets.agents.envs import make_training_env
-    from execution_assets.agents.training import model_kwargs, start_at_twap
+    from execution_assets.agents.training import model_kwargs, start_at_reference
 
     config = resolve_config(algo, "almgren_chriss", overrides=TINY[algo])
     env = make_training_env(family_problems("almgren_chriss"), config.env, seed=0)
     model = {"dqn": DQN, "sac": SAC}[algo]("MlpPolicy", env.venv, seed=0, **model_kwargs(config))
     amap = ActionMap.from_env_config(config.env)
-    start_at_twap(model, amap)
+    start_at_reference(model, amap)
     obs = env.venv.reset()
     actions, _ = model.predict(obs, deterministic=True)
     raw = env.venv.get_original_obs()
-    np.testing.assert_allclose(amap.to_fraction(actions, raw), raw[:, TWAP_FIELD], rtol=0.05)
+    assert amap.kind.startswith("plan_")  # the default: act around the scenario's static optimal plan
+    np.testing.assert_allclose(amap.to_fraction(actions, raw), raw[:, amap.reference_field], rtol=0.05)

@@ -12,10 +12,12 @@ from execution_assets.evaluation.grid import evaluate_scenarios, select_evenly
 from execution_assets.evaluation.plots import bar_png, cost_distributions_png
 from execution_assets.evaluation.robustness import run_robustness
 from execution_assets.evaluation.store import replace_table, replace_table_chunks
-from execution_assets.evaluation.summary import oracle_violations, summarize_chunks
+from execution_assets.evaluation.paired import ORACLE, OBSERVABLE_ORACLE
+from execution_assets.evaluation.summary import ceiling_gaps, oracle_violations, prior_mixture_violations, summarize_chunks
 from execution_assets.markdown import markdown_table
 from execution_assets.plots import png_markdown
-from execution_assets.scenarios import calibration_by_instrument, load_calibrations
+from execution_assets.scenarios import calibration_by_instrument, load_calibrations, with_regime_group
+from execution_assets.strategies.observable_oracle import TRAINING_REGIME_MIX
 from execution_assets.warehouse import run_sql_file
 
 SUMMARY_CHUNK = 100  # scenarios read back per chunk: bounds memory for millions of episode rows
@@ -133,6 +135,14 @@ def episode_results(context: dg.AssetExecutionContext, config: EvaluationConfig,
             asset="strategy_summary",
             description="no strategy's risk-adjusted cost is below the oracle's by more than 3 paired standard errors",
         ),
+        dg.AssetCheckSpec(
+            "nothing_beats_the_observable_oracle",
+            asset="strategy_summary",
+            description=(
+                "no strategy but the clairvoyant oracle has a risk-adjusted cost below the observable oracle's by more "
+                "than 3 standard errors, averaged over the regimes with the observable oracle's prior"
+            ),
+        ),
     ],
 )
 def strategy_summary(context: dg.AssetExecutionContext, duckdb: WarehouseResource):
@@ -150,11 +160,14 @@ def strategy_summary(context: dg.AssetExecutionContext, duckdb: WarehouseResourc
         ]  # whole scenarios per chunk; held as separate frames, never concatenated
     summary = summarize_chunks(chunks)
     violations = pl.concat([oracle_violations(chunk) for chunk in chunks])
+    observable_gaps = pl.concat([ceiling_gaps(chunk, OBSERVABLE_ORACLE, exempt=(ORACLE,)) for chunk in chunks])
     pairs = sum(chunk.select("scenario_id", "strategy").unique().height for chunk in chunks)
     del chunks
     with duckdb.get_connection() as con:
         replace_table(con, "evaluation.strategy_summary", "evaluation/delete_strategy_summary", summary)
         leaderboard = run_sql_file(con, "evaluation/select_leaderboard", {})
+        scenarios = with_regime_group(run_sql_file(con, "scenarios/select_scenarios", {"split": None}))
+    observable_violations = prior_mixture_violations(observable_gaps, scenarios, TRAINING_REGIME_MIX)
     twap = summary.filter(pl.col("strategy") == "twap")
     yield dg.MaterializeResult(
         metadata={
@@ -184,6 +197,15 @@ def strategy_summary(context: dg.AssetExecutionContext, duckdb: WarehouseResourc
         passed=violations.is_empty(),
         severity=dg.AssetCheckSeverity.WARN,
         metadata={"violations": violations.height, "worst": dg.MetadataValue.md(markdown_table(violations) if violations.height else "none")},
+    )
+    yield dg.AssetCheckResult(
+        check_name="nothing_beats_the_observable_oracle",
+        passed=observable_violations.is_empty(),
+        metadata={
+            "violations": observable_violations.height,
+            "compared_pairs": observable_gaps.height,
+            "worst": dg.MetadataValue.md(markdown_table(observable_violations.head(20)) if observable_violations.height else "none"),
+        },
     )
 
 

@@ -1,0 +1,204 @@
+"""The information-matched ceiling: the best policy given the true model and what the agent sees.
+
+The clairvoyant ``Oracle`` knows the hidden regime and the trend's direction, which no agent can
+observe, so most of its edge is out of reach. ``ObservableOracle`` knows the true parameters and
+only what the agent observes: the imbalance signal, the prices so far (from which it recovers
+the unaffected path, knowing its own permanent and transient impact) and its own state.
+
+The hidden part is a static hypothesis h = (regime, trend direction) with a prior: by default
+the scenario grid's mix the agents train on (``TRAINING_REGIME_MIX``: normal, volatile and
+trending a third each, a trend up or down equally likely). Each step's unaffected return, net
+of the signal's predicted drift, is Gaussian under h (the regime's drift and volatility), so the
+posterior over h is a running Bayes update of the observed returns.
+
+Exact where the hypotheses do not change the decision: when every hypothesis left has the
+same planning problem (a single regime, or risk neutrality with no trend: regimes then differ
+in volatility only, which prices nothing), the policy is the oracle's exact solution of that
+problem (static QP, filter-free Riccati law, or the DP), and ``exact`` is True: a ceiling.
+Elsewhere the exact policy is a dynamic program over (x, J, I, posterior), out of reach here;
+the policy then minimises the posterior mixture of the hypotheses' exact action values, each
+from the constrained DP (QMDP: it acts as if the hypothesis were revealed after this step),
+and ``exact`` is False: it is a benchmark, not a ceiling, and reports label it so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from execution_assets.impact import SESSION_SECONDS
+from execution_assets.sim.observation import OBS_INDEX, PRICE_SCALE
+from execution_assets.sim.problem import REGIME_VOL_MULTIPLIER, REGIMES, ExecutionProblem
+from execution_assets.strategies.base import Strategy
+from execution_assets.strategies.dp_oracle import DPSolution, solve_dp
+from execution_assets.strategies.oracle import OraclePlan, oracle_planning_problem
+from execution_assets.strategies.schedule_costs import transient_decay_per_step
+
+TRAINING_REGIME_MIX: Mapping[str, float] = {"normal": 1 / 3, "volatile": 1 / 3, "trending": 1 / 3}
+_PRICE, _IMBALANCE, _REMAINING = OBS_INDEX["price_move"], OBS_INDEX["imbalance"], OBS_INDEX["remaining_frac"]
+_REMAINING_CHECK_TOL = 1e-5
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    regime: str
+    trend_sign: int
+    prior: float
+
+
+def hypotheses(problem: ExecutionProblem, prior: Mapping[str, float] = TRAINING_REGIME_MIX) -> list[Hypothesis]:
+    """What the hidden state may be, with prior weights (summing to 1): a trend of drawn direction
+    is two hypotheses, up and down, sharing the trending regime's weight."""
+    unknown = set(prior) - set(REGIMES)
+    if unknown or not prior or min(prior.values()) < 0 or sum(prior.values()) <= 0:
+        raise ValueError(f"prior must weigh the regimes {REGIMES} with weights >= 0, got {dict(prior)}")
+    total = sum(prior.values())
+    out = []
+    for regime, weight in prior.items():
+        if weight == 0:
+            continue
+        if regime == "trending" and problem.random_trend:
+            out += [Hypothesis(regime, sign, weight / total / 2) for sign in (1, -1)]
+        else:
+            out.append(Hypothesis(regime, problem.trend_sign or 1, weight / total))
+    return out
+
+
+def planning_problem(problem: ExecutionProblem, h: Hypothesis) -> ExecutionProblem:
+    """The static problem the hypothesis makes of ``problem`` (regime and trend folded in)."""
+    return oracle_planning_problem(problem.with_(regime=h.regime, trend_sign=h.trend_sign))
+
+
+def _decision_key(plan: ExecutionProblem) -> ExecutionProblem:
+    """Planning problems with the same key have the same optimal policy: volatility prices
+    nothing without risk aversion."""
+    return plan.with_(sigma_daily=0.0) if plan.risk_aversion == 0 else plan
+
+
+def decision_keys(problem: ExecutionProblem, prior: Mapping[str, float] = TRAINING_REGIME_MIX) -> list[ExecutionProblem]:
+    """The distinct planning problems the hypotheses make of ``problem``."""
+    return list(dict.fromkeys(_decision_key(planning_problem(problem, h)) for h in hypotheses(problem, prior)))
+
+
+def is_exact(problem: ExecutionProblem, prior: Mapping[str, float] = TRAINING_REGIME_MIX) -> bool:
+    """Whether the observable oracle is the exact optimum on ``problem`` (a ceiling, not a benchmark)."""
+    return len(decision_keys(problem, prior)) == 1
+
+
+class ObservableOracle(Strategy):
+    name = "observable_oracle"
+
+    def __init__(
+        self,
+        prior: Mapping[str, float] = TRAINING_REGIME_MIX,
+        *,
+        dp_inventory: int = 200,
+        dp_transient: int = 7,
+        dp_signal: int = 15,
+    ) -> None:
+        self.prior = dict(prior)
+        self.dp_grid = dict(n_inventory=dp_inventory, n_transient=dp_transient, n_signal=dp_signal)
+        self._exact_plans: dict[ExecutionProblem, OraclePlan] = {}
+        self._dps: dict[ExecutionProblem, DPSolution] = {}
+        self.exact = True
+
+    # ------------------------------------------------------------------ planning
+    def reset(self, problem: ExecutionProblem, n_episodes: int) -> None:
+        hyps = hypotheses(problem, self.prior)
+        plans = [planning_problem(problem, h) for h in hyps]
+        keys = decision_keys(problem, self.prior)
+        self.exact = len(keys) == 1
+        self._side = problem.side
+        self._n_steps = problem.n_steps
+        imp = problem.impact
+        self._a = problem.size_frac_adv
+        self._gamma, self._delta = imp.gamma, imp.delta
+        self._kappa_a = imp.kappa * problem.size_frac_adv
+        self._decay = transient_decay_per_step(problem)
+        if self.exact:
+            self._plan = self._exact_plan(plans[0])
+        else:
+            self._key_dps = [self._dp(key) for key in keys]
+            self._key_of = np.array([keys.index(_decision_key(p)) for p in plans])
+            step = problem.tau_s / SESSION_SECONDS
+            self._log_prior = np.log([h.prior for h in hyps])
+            self._mean = np.array([p.drift_per_day * step for p in plans])  # side-signed below
+            self._var = np.array([(problem.sigma_step * REGIME_VOL_MULTIPLIER[h.regime]) ** 2 for h in hyps])
+            self._c_alpha = problem.signal_drift_per_unit
+            self._log_post = np.tile(self._log_prior, (n_episodes, 1))
+        self._k = 0
+        self._x = np.ones(n_episodes)
+        self._j = np.zeros(n_episodes)
+        self._perm = np.zeros(n_episodes)
+        self._last_u = np.zeros(n_episodes)  # side * U_{k-1}, the unaffected path in the order's direction
+        self._last_imbalance = np.zeros(n_episodes)
+
+    def _exact_plan(self, plan: ExecutionProblem) -> OraclePlan:
+        if plan not in self._exact_plans:
+            self._exact_plans[plan] = OraclePlan(plan, self.dp_grid)
+        return self._exact_plans[plan]
+
+    def _dp(self, key: ExecutionProblem) -> DPSolution:
+        """The key's DP in the order's direction: side +1, drift signed by the side (so buys and
+        sells of the same order share one solution; the signal enters as side * I)."""
+        mirrored = key.with_(side=1, drift_per_day=key.side * key.drift_per_day)
+        if mirrored not in self._dps:
+            self._dps[mirrored] = solve_dp(mirrored, **self.dp_grid)
+        return self._dps[mirrored]
+
+    # ------------------------------------------------------------------ acting
+    def posterior(self) -> np.ndarray:
+        """(n, H) posterior over the hypotheses (the prior's order); one column when exact."""
+        if self.exact:
+            return np.ones((self._x.size, 1))
+        w = np.exp(self._log_post - self._log_post.max(axis=1, keepdims=True))
+        return w / w.sum(axis=1, keepdims=True)
+
+    def act(self, obs: np.ndarray) -> np.ndarray:
+        if self._k >= self._n_steps:
+            raise RuntimeError("observable_oracle: act called more than n_steps times since reset")
+        obs = np.asarray(obs)
+        if obs.shape[0] != self._x.size:
+            raise ValueError(f"observable_oracle: expected {self._x.size} observations, got {obs.shape[0]}")
+        if np.max(np.abs(obs[:, _REMAINING].astype(float) - self._x)) > _REMAINING_CHECK_TOL:
+            raise RuntimeError("observable_oracle: observed remaining_frac differs from its own state; act once per step")
+        k, x = self._k, self._x
+        imbalance = obs[:, _IMBALANCE].astype(float)  # side * I_k
+        if self.exact:
+            frac = self._plan.fraction(k, x, self._j, self._side * imbalance)
+        else:
+            unaffected = obs[:, _PRICE].astype(float) / PRICE_SCALE - self._perm - self._j  # side * U_k
+            if k > 0:
+                self._update_posterior(unaffected - self._last_u - self._c_alpha * self._last_imbalance)
+            self._last_u, self._last_imbalance = unaffected, imbalance
+            frac = self._mixture_fraction(k, x, imbalance)
+        u = frac * x
+        self._perm = self._perm + self._gamma * (self._a * u) ** self._delta
+        self._j = self._decay * (self._j + self._kappa_a * u)
+        self._x = x - u
+        self._k += 1
+        return frac
+
+    def _update_posterior(self, residual: np.ndarray) -> None:
+        """Bayes step on side * (U_k - U_{k-1}) - c_alpha side I_{k-1} ~ N(side mu_h, var_h)."""
+        mean = self._side * self._mean
+        self._log_post += -0.5 * ((residual[:, None] - mean[None, :]) ** 2 / self._var[None, :] + np.log(self._var)[None, :])
+
+    def _mixture_fraction(self, k: int, x: np.ndarray, imbalance: np.ndarray) -> np.ndarray:
+        """argmin over trades of the posterior mixture of the hypotheses' action values."""
+        if k == self._n_steps - 1:
+            return np.ones_like(x)
+        post = self.posterior()
+        weights = np.zeros((x.size, len(self._key_dps)))
+        np.add.at(weights.T, self._key_of, post.T)
+        np.maximum(weights, 1e-300, out=weights)  # an underflowed weight must not turn inf into nan
+        total = None
+        for key, dp in enumerate(self._key_dps):
+            values = dp.action_values(k, x, self._j, imbalance)
+            values *= weights[:, key : key + 1]
+            total = values if total is None else total + values
+        grid = self._key_dps[0].x_grid
+        trade = np.maximum(x - grid[np.argmin(total, axis=1)], 0.0)
+        return np.divide(trade, x, out=np.zeros_like(x), where=x > 0)
