@@ -106,6 +106,10 @@ _GLOSSARY: dict[str, str] = {
     "improvement_objective_bps": "TWAP's mean(IS + risk penalty) minus the strategy's, bps",
     "improvement_objective_se_bps": "standard error of improvement_objective_bps",
     "improvement_objective_pct": "improvement_objective_bps relative to |TWAP's mean(IS + risk penalty)|",
+    "sessions": "trading sessions, 'HH:MM:SS-HH:MM:SS' local time, '; '-separated",
+    "tick_size": "minimum price increment",
+    "lot_size": "minimum order size increment",
+    "currency": "ISO 4217 currency of prices",
 }
 
 
@@ -133,7 +137,8 @@ def _ddl_comments(ddl: str) -> dict[str, str]:
     """Column -> its comment in the DDL: the comment on the column's line, or on a comment-only
     line right after it; a column of a ``x, x_ci_low, x_ci_high`` line shares the line's comment."""
     comments: dict[str, str] = {}
-    body = ddl[ddl.index("(") + 1 :]
+    create = ddl.upper().index("CREATE TABLE")
+    body = ddl[ddl.index("(", create) + 1 :]
     previous: list[str] = []
     for line in body.splitlines():
         code, _, comment = line.partition("--")
