@@ -32,6 +32,7 @@ from execution_assets.defs.contracts import check_spec, table_metadata
 from execution_assets.defs.partitions import instrument_partitions
 from execution_assets.defs.resources import WarehouseResource
 from execution_assets.markdown import markdown_table
+from execution_assets.market.reference import session_seconds
 from execution_assets.paths import SHARED_DATA_DIR, artifacts_dir, raw_dir
 from execution_assets.plots import png_markdown
 from execution_assets.warehouse import run_sql_file
@@ -60,7 +61,7 @@ class AdvConfig(dg.Config):
 
 
 class VolumeCurveConfig(dg.Config):
-    bucket_minutes: int = 5  # 1 to 30, dividing the 390-minute session
+    bucket_minutes: int = 5  # 1 to 30, dividing the minutes of the instrument's sessions
     lookback_days: int = 60
 
 
@@ -213,7 +214,9 @@ def volume_curve(context: dg.AssetExecutionContext, config: VolumeCurveConfig, d
     yield dg.MaterializeResult(metadata=metadata)
     yield dg.AssetCheckResult(
         check_name="sums_to_one",
-        passed=abs(check["share_sum"] - 1.0) < 1e-9 and check["min_share"] >= 0 and check["minutes"] == 390,
+        passed=abs(check["share_sum"] - 1.0) < 1e-9
+        and check["min_share"] >= 0
+        and check["minutes"] * 60 == session_seconds(instrument),
         metadata={key: float(value) for key, value in check.items()},
     )
     yield dg.AssetCheckResult(
