@@ -81,7 +81,7 @@ def _md(frame: pl.DataFrame, max_rows: int = 10) -> dg.MetadataValue:
         _check(
             "complete",
             "daily_volume",
-            "one row per session in raw.trades; volume and VWAP > 0; buy + sell = volume",
+            "one row per session in raw.trades; volume and VWAP > 0; buy + sell <= volume (side 0 is the rest)",
             blocking=True,
         )
     ],
