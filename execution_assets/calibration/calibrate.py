@@ -14,6 +14,7 @@ from execution_assets.calibration.price_response import PriceResponseFit, fit_pr
 from execution_assets.calibration.temporary import TemporaryImpactFit, fit_temporary_impact
 from execution_assets.calibration.volatility import estimate_sigma_daily
 from execution_assets.impact import ImpactParams
+from execution_assets.market.reference import session_seconds
 
 PARAMETERS = ("eta", "beta", "gamma", "delta", "kappa", "transient_decay_per_s", "sigma_daily", "half_spread_bps")
 
@@ -25,6 +26,7 @@ class ImpactCalibration:
     window_start: dt.date
     n_days: int
     adv_shares: float
+    session_seconds: int  # of the instrument's trading day: ADV / session_seconds is the average rate
     temporary: TemporaryImpactFit
     response: PriceResponseFit
     sigma_daily: Estimate
@@ -145,7 +147,8 @@ def calibrate_impact(
     with pre-trade quotes (sql/calibration/trade_concessions.sql) and ``adv`` rows (date, adv_20d).
 
     Every size is a fraction of one ADV, the one on the window's last session (``adv_shares`` of
-    the row), so the parameters refer to the ADV stored with them.
+    the row), so the parameters refer to the ADV stored with them; rates are fractions of ADV
+    over the instrument's session seconds (its reference row), and ``sigma_daily`` is over them.
     """
     if flow_1s.height == 0:
         raise ValueError(f"{instrument}: no book features in the calibration window")
@@ -155,19 +158,21 @@ def calibrate_impact(
     if on_as_of.len() == 0:
         raise ValueError(f"{instrument}: no ADV on {as_of}; materialize adv first")
     adv_shares = float(on_as_of[0])
+    seconds = session_seconds(instrument)
     response = fit_price_response(sessions_from_flow(flow_1s, adv_shares))
-    temporary = fit_temporary_impact(prints, adv_shares)
+    temporary = fit_temporary_impact(prints, adv_shares, seconds)
     if response.final is not None:
-        sigma, _ = estimate_sigma_daily(response.residual_paths())
+        sigma, _ = estimate_sigma_daily(response.residual_paths(), seconds)
     else:
         sigma = Estimate.missing(f"needs the flow's impact removed first: {response.gamma.reason}")
-    realized, _ = estimate_sigma_daily(response.data.impact_paths(0.0, 1.0, 0.0, 1.0))
+    realized, _ = estimate_sigma_daily(response.data.impact_paths(0.0, 1.0, 0.0, 1.0), seconds)
     return ImpactCalibration(
         instrument=instrument,
         as_of=as_of,
         window_start=dates[0],
         n_days=len(dates),
         adv_shares=adv_shares,
+        session_seconds=seconds,
         temporary=temporary,
         response=response,
         sigma_daily=sigma,

@@ -7,21 +7,20 @@ import polars as pl
 
 from execution_assets.calibration.calibrate import ImpactCalibration
 from execution_assets.calibration.price_response import transient_response
-from execution_assets.impact import SESSION_SECONDS
 from execution_assets.plots import figure_png, plt
 
 
 def volume_curve_png(buckets: pl.DataFrame, title: str, true_minute_share: np.ndarray | None = None) -> bytes:
     """Smoothed curve over the raw per-bucket shares (and the truth, when known)."""
     minutes = int(buckets["bucket_minutes"][0])
-    x = buckets["bucket"].to_numpy() * minutes / 60 + 9.5
+    x = buckets["bucket"].to_numpy() * minutes / 60  # hours on the trading clock
     fig, ax = plt.subplots(figsize=(9, 3.5))
     ax.bar(x, buckets["raw_share"].to_numpy(), width=minutes / 60, align="edge", alpha=0.35, label="mean of sessions")
     ax.step(x, buckets["volume_share"].to_numpy(), where="post", lw=1.5, label="smoothed (stored)")
     if true_minute_share is not None:
         truth = np.asarray(true_minute_share).reshape(len(x), minutes).sum(axis=1)
         ax.step(x, truth, where="post", lw=1.0, ls="--", color="black", label="truth")
-    ax.set_xlabel("hour")
+    ax.set_xlabel(f"hours after the open ({buckets['bucket_start'][0]:%H:%M} local)")
     ax.set_ylabel(f"share of daily volume per {minutes} min")
     ax.set_title(title)
     ax.legend()
@@ -68,12 +67,12 @@ def impact_png(calibration: ImpactCalibration, title: str) -> bytes:
         # the second's own response: the return less the fitted decay of earlier flow's transient
         earlier = p["kappa"] * (data.transient(p["rho"])[0] - data.x)
         y = (data.y - data.demean(earlier)) * 1e4
-        signed_p = data.x * SESSION_SECONDS
+        signed_p = data.x * calibration.session_seconds
         traded = signed_p != 0
         px, ry, re = _binned(signed_p[traded], y[traded], 20)
         ax_p.errorbar(px, ry, yerr=1.96 * re, fmt="o", ms=3, label="seconds (bin mean, 95%)")
         grid = np.linspace(px.min(), px.max(), 200) if len(px) else np.zeros(0)
-        xg = grid / SESSION_SECONDS
+        xg = grid / calibration.session_seconds
         fitted = p["gamma"] * np.sign(xg) * np.abs(xg) ** p["delta"] + p["kappa"] * xg
         label = f"fit: gamma={p['gamma']:.3g}, delta={p['delta']:.3g}, kappa={p['kappa']:.3g}"
         ax_p.plot(grid, fitted * 1e4, label=label)

@@ -160,14 +160,17 @@ class ResponseData:
         return evaluate
 
     def impact_paths(self, gamma: float, delta: float, kappa: float, rho: float) -> list[np.ndarray]:
-        """Per session, the log-mid path with the fitted impact of the flow taken out."""
+        """Per session, the log-mid path with the fitted impact of the flow taken out, from its
+        first to its last observed second (so its length is the part of the day it covers)."""
         paths = []
         for s in self.sessions:
             impact = gamma * _power(s.x, delta)[0]
             if kappa:
                 impact = impact + kappa * _transient(s.x, rho)[0]
-            filled = pl.Series(s.log_mid).fill_nan(None).fill_null(strategy="forward").fill_null(strategy="backward")
-            paths.append(filled.to_numpy() - np.r_[0.0, np.cumsum(impact[1:])])
+            filled = pl.Series(s.log_mid).fill_nan(None).fill_null(strategy="forward").to_numpy()
+            observed = np.flatnonzero(np.isfinite(s.log_mid))
+            span = slice(observed[0], observed[-1] + 1)
+            paths.append(filled[span] - np.cumsum(np.r_[0.0, impact[1:]])[span])
         return paths
 
     def start(self) -> dict[str, float]:

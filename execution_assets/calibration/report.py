@@ -10,6 +10,7 @@ import polars as pl
 from execution_assets.calibration.calibrate import ImpactCalibration
 from execution_assets.calibration.truth import score, volume_curve_l1
 from execution_assets.markdown import markdown_table
+from execution_assets.market import reference
 from execution_assets.plots import png_markdown
 
 VENUE_SHARE_NOTE = 0.9  # below this share of the bars' volume the trades are taken as one venue's
@@ -59,7 +60,8 @@ def calibration_report(
         f"Sessions {c.window_start} to {c.as_of} ({c.n_days}). ADV {c.adv_shares:,.0f} shares "
         f"(source: {adv_row['source']}, {adv_row['n_days']} sessions from {adv_row['window_start']}).",
         "Units: impact as a fraction of price, sizes as fractions of ADV, participation as a multiple of "
-        "the average volume rate ADV / 23400 s (execution_assets.impact).",
+        f"the average volume rate ADV / {c.session_seconds:,} s (the instrument's sessions: "
+        f"{reference.instrument(c.instrument).sessions_text}).",
         "",
     ]
     note = venue_note(adv_row)

@@ -12,6 +12,7 @@ from execution_assets.calibration.adv import rolling_adv
 from execution_assets.calibration.calibrate import ImpactCalibration, calibrate_impact, impact_params_from_row
 from execution_assets.calibration.volume_curve import VolumeCurve, check_bucket_minutes, estimate_volume_curve
 from execution_assets.impact import ImpactParams
+from execution_assets.market import reference
 from execution_assets.warehouse import replace_partition, run_sql_file
 
 
@@ -44,6 +45,13 @@ class CalibrationWindow:
     @property
     def params(self) -> dict[str, object]:
         return {"instrument": self.instrument, "date_from": self.dates[0], "date_to": self.dates[-1]}
+
+    @property
+    def clock_params(self) -> dict[str, object]:
+        """``params`` and the instrument's trading clock from its reference row, for the queries
+        that index time from the session open (minute_volume, flow_1s)."""
+        opens, closes, clocks = zip(*reference.instrument(self.instrument).session_clock())
+        return self.params | {"session_open_s": opens, "session_close_s": closes, "session_clock_s": clocks}
 
 
 def calibration_window(con: duckdb.DuckDBPyConnection, instrument: str, lookback_days: int) -> CalibrationWindow:
@@ -85,10 +93,12 @@ def latest_impact_params(con: duckdb.DuckDBPyConnection, instrument: str) -> tup
 def calibrate_volume_curve(
     con: duckdb.DuckDBPyConnection, instrument: str, lookback_days: int, bucket_minutes: int
 ) -> tuple[CalibrationWindow, VolumeCurve, pl.DataFrame]:
-    """Estimate the curve over the window's sessions and store it under the window's as_of."""
-    check_bucket_minutes(bucket_minutes)
+    """Estimate the curve over the window's sessions, on the instrument's trading clock, and
+    store it under the window's as_of."""
+    clock = reference.instrument(instrument)
+    check_bucket_minutes(bucket_minutes, clock)
     window = calibration_window(con, instrument, lookback_days)
-    curve = estimate_volume_curve(run_sql_file(con, "calibration/minute_volume", window.params))
+    curve = estimate_volume_curve(run_sql_file(con, "calibration/minute_volume", window.clock_params), clock)
     frame = write_volume_curve(con, window, curve.buckets(bucket_minutes), curve.n_days)
     return window, curve, frame
 
@@ -104,7 +114,7 @@ def calibrate_instrument(
         raise ValueError(f"{instrument}: no ADV on {window.as_of}; materialize adv first")
     calibration = calibrate_impact(
         instrument,
-        run_sql_file(con, "calibration/flow_1s", window.params),
+        run_sql_file(con, "calibration/flow_1s", window.clock_params),
         run_sql_file(con, "calibration/trade_concessions", window.params),
         adv,
     )

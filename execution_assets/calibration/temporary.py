@@ -3,9 +3,10 @@
 Model (DESIGN section 4; how the synthetic market prints): a print in second k pays
 
     concession = side * (price - touch) / mid = c0 + eta * p^beta + noise,
-    p = participation of its side's volume in second k = (q_side / 1 s) / (ADV / 23400),
+    p = participation of its side's volume in second k = (q_side / 1 s) / (ADV / session seconds),
 
-with touch and mid from the snapshot at the end of second k - 1 (the pre-trade book). The
+with touch and mid from the snapshot at the end of second k - 1 (the pre-trade book) and the
+session seconds of the instrument's trading day (23,400 for US equities, 82,800 on Globex). The
 offset c0 absorbs what the 1-second snapshot cannot see on real data (quotes that moved
 within the second, hidden liquidity inside the spread); it is 0 in the synthetic market and
 is reported, not folded into eta. Nonlinear least squares with cluster-robust errors over
@@ -22,7 +23,6 @@ import polars as pl
 
 from execution_assets.calibration.estimate import Estimate
 from execution_assets.calibration.regression import NlsResult, fit_nls
-from execution_assets.impact import SESSION_SECONDS
 
 MIN_PRINTS = 200
 BETA_BOUNDS = (0.05, 3.0)
@@ -52,12 +52,14 @@ def _model(p: np.ndarray, beta_fixed: float | None):
     return evaluate
 
 
-def fit_temporary_impact(prints: pl.DataFrame, adv_shares: float, block_seconds: int = 300) -> TemporaryImpactFit:
+def fit_temporary_impact(
+    prints: pl.DataFrame, adv_shares: float, session_seconds: int, block_seconds: int = 300
+) -> TemporaryImpactFit:
     """Fit from ``date, ts, side_volume_1s, concession`` rows (sql/calibration/trade_concessions.sql),
-    participation relative to ``adv_shares``."""
+    participation relative to the average rate ``adv_shares / session_seconds``."""
     if not adv_shares > 0:
         raise ValueError(f"ADV must be > 0 shares, got {adv_shares!r}")
-    p = prints["side_volume_1s"].to_numpy() / (adv_shares / SESSION_SECONDS)
+    p = prints["side_volume_1s"].to_numpy() / (adv_shares / session_seconds)
     c = prints["concession"].to_numpy()
     keep = np.isfinite(c) & (p > 0)
     p, c = p[keep], c[keep]

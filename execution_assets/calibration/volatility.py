@@ -5,7 +5,10 @@ changes), which inflates 1-second realized variance. The two-scales estimator of
 Mykland and Ait-Sahalia (2005) averages the realized variance of K-second returns over all
 K offsets and subtracts the noise measured at 1 second; with K = 60 it is consistent under
 i.i.d. noise and keeps the intraday U-shape in the sum. ``sigma_daily`` is the square root of
-the mean daily integrated variance, i.e. the standard deviation of a session's log return.
+the mean daily integrated variance, i.e. the standard deviation of a trading day's log return
+over the instrument's sessions (23,400 s for US equities, 82,800 s on Globex). A path that
+covers part of the day (a sample of a few hours) has its variance scaled to the whole day in
+proportion to time, which ignores the intraday shape of volatility.
 """
 
 from __future__ import annotations
@@ -40,18 +43,21 @@ def two_scales_variance(log_price: np.ndarray, k: int = SUBSAMPLE_SECONDS) -> tu
 
 
 def estimate_sigma_daily(
-    log_prices: Sequence[np.ndarray], k: int = SUBSAMPLE_SECONDS, min_seconds: int = 3_600
+    log_prices: Sequence[np.ndarray], session_seconds: int, k: int = SUBSAMPLE_SECONDS, min_seconds: int = 3_600
 ) -> tuple[Estimate, int]:
     """``sigma_daily`` over sessions of 1-second log prices, and the number of sessions used.
 
-    Sessions shorter than ``min_seconds`` are skipped (a partial day's variance is not a day's).
+    Each path holds the seconds from its first to its last observed mid; one shorter than
+    ``session_seconds`` is scaled up to it, one shorter than ``min_seconds`` is skipped (too
+    little of the day to scale).
     """
     variances, sampling = [], []
     for path in log_prices:
         if len(path) - 1 >= min_seconds:
             v, s = two_scales_variance(path, k)
-            variances.append(v)
-            sampling.append(s)
+            scale = max(session_seconds / len(path), 1.0)
+            variances.append(v * scale)
+            sampling.append(s * scale**2)
     if not variances:
         return Estimate.missing(f"no session with >= {min_seconds} seconds of mid prices"), 0
     mean = float(np.mean(variances))

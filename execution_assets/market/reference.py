@@ -49,10 +49,15 @@ class Session:
     def seconds(self) -> int:
         return int((self.close - self.open + (_DAY if self.wraps else dt.timedelta())).total_seconds())
 
+    @property
+    def open_offset(self) -> dt.timedelta:
+        """The open relative to the trading date's midnight (negative when it wraps: -7 h on Globex)."""
+        return self.open - (_DAY if self.wraps else dt.timedelta())
+
     def bounds(self, date: dt.date) -> tuple[dt.datetime, dt.datetime]:
         """(first instant, end) of the window on trading date ``date``, naive local time."""
         midnight = dt.datetime.combine(date, dt.time())
-        return midnight + self.open - (_DAY if self.wraps else dt.timedelta()), midnight + self.close
+        return midnight + self.open_offset, midnight + self.close
 
     def __str__(self) -> str:
         return f"{_clock(self.open)}-{_clock(self.close)}"
@@ -77,6 +82,25 @@ class Instrument:
     def session_seconds(self) -> int:
         """Seconds of trading in one trading day (23,400 for US equities, 82,800 on Globex)."""
         return sum(s.seconds for s in self.sessions)
+
+    def session_clock(self) -> tuple[tuple[int, int, int], ...]:
+        """The trading clock, the sessions back to back from the day's first open (breaks left
+        out), so intraday statistics of any market are indexed 0..session_seconds - 1. Per
+        session in time order: (open, close) in seconds from the trading date's midnight
+        (negative: the evening before) and the clock's second at its open."""
+        clock, out = 0, []
+        for session in sorted(self.sessions, key=lambda s: s.open_offset):
+            open_s = int(session.open_offset.total_seconds())
+            out.append((open_s, open_s + session.seconds, clock))
+            clock += session.seconds
+        return tuple(out)
+
+    def clock_time(self, second: int) -> dt.time:
+        """Local time of the trading clock's ``second`` (17:00 for second 0 on Globex)."""
+        for open_s, close_s, clock in self.session_clock():
+            if 0 <= second - clock < close_s - open_s:
+                return (dt.datetime.min + dt.timedelta(seconds=(open_s + second - clock) % 86_400)).time()
+        raise ValueError(f"{self.instrument}: second {second} is not on the {self.session_seconds}-second trading clock")
 
     @property
     def sessions_text(self) -> str:

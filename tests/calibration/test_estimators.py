@@ -22,11 +22,13 @@ from execution_assets.calibration import (
 )
 from execution_assets.calibration.price_response import Session
 from execution_assets.calibration.truth import volume_curve_l1
-from execution_assets.calibration.volume_curve import SESSION_MINUTES
+from execution_assets.market.reference import instrument
 
 from tests.conftest import DAILY_BARS
 
 D0 = dt.date(2024, 1, 2)
+US_EQUITY = instrument("GOOG")  # 09:30-16:00 New York: 390 minutes, 23,400 seconds
+SESSION_MINUTES = US_EQUITY.session_seconds // 60
 
 
 # ---- Estimate --------------------------------------------------------------------------------
@@ -117,7 +119,7 @@ def _minute_volume(curve: np.ndarray, n_days: int, trades_per_day: int, seed: in
 
 def test_volume_curve_recovers_a_u_shape_and_sums_to_one():
     truth = _u_curve()
-    curve = estimate_volume_curve(_minute_volume(truth, 10, 5_000, seed=1))
+    curve = estimate_volume_curve(_minute_volume(truth, 10, 5_000, seed=1), US_EQUITY)
     buckets = curve.buckets(5)
     assert buckets.height == 78 and buckets["volume_share"].sum() == pytest.approx(1.0)
     assert volume_curve_l1(buckets["volume_share"].to_numpy(), truth) < 0.03
@@ -127,14 +129,14 @@ def test_volume_curve_recovers_a_u_shape_and_sums_to_one():
 
 
 def test_volume_curve_of_one_session_has_no_standard_error():
-    buckets = estimate_volume_curve(_minute_volume(_u_curve(), 1, 3_000, seed=2)).buckets(30)
+    buckets = estimate_volume_curve(_minute_volume(_u_curve(), 1, 3_000, seed=2), US_EQUITY).buckets(30)
     assert buckets.height == 13 and buckets["raw_share_se"].null_count() == 13
     assert str(buckets["bucket_start"][1]) == "10:00:00"
 
 
 @pytest.mark.parametrize("minutes", [0, 7, 60])
 def test_volume_curve_rejects_buckets_not_dividing_the_session(minutes):
-    curve = estimate_volume_curve(_minute_volume(_u_curve(), 2, 1_000, seed=3))
+    curve = estimate_volume_curve(_minute_volume(_u_curve(), 2, 1_000, seed=3), US_EQUITY)
     with pytest.raises(ValueError, match="bucket_minutes must divide"):
         curve.buckets(minutes)
 
@@ -142,9 +144,9 @@ def test_volume_curve_rejects_buckets_not_dividing_the_session(minutes):
 def test_volume_curve_rejects_bad_rows():
     bad = pl.DataFrame({"date": [D0], "minute": [400], "volume": [1.0]})
     with pytest.raises(ValueError, match=r"minute must be in \[0, 389\]"):
-        estimate_volume_curve(bad)
+        estimate_volume_curve(bad, US_EQUITY)
     with pytest.raises(ValueError, match="no trades"):
-        estimate_volume_curve(bad.clear())
+        estimate_volume_curve(bad.clear(), US_EQUITY)
 
 
 # ---- volatility --------------------------------------------------------------------------------
@@ -165,14 +167,14 @@ def _noisy_log_prices(sigma_daily: float, n_days: int, tick: float, seed: int) -
 def test_two_scales_removes_rounding_noise():
     paths = _noisy_log_prices(0.012, 10, tick=0.01, seed=4)
     naive = math.sqrt(np.mean([np.sum(np.diff(p) ** 2) for p in paths]))
-    estimate, n_days = estimate_sigma_daily(paths)
+    estimate, n_days = estimate_sigma_daily(paths, 23_400)
     assert n_days == 10
     assert naive > 0.012 * 1.1  # 1-second realized volatility is inflated by the rounding
     assert abs(estimate.value / 0.012 - 1) < 0.05 and estimate.covers(0.012)
 
 
 def test_sigma_needs_enough_seconds():
-    estimate, n_days = estimate_sigma_daily([np.log(np.full(100, 100.0))])
+    estimate, n_days = estimate_sigma_daily([np.log(np.full(100, 100.0))], 23_400)
     assert estimate.value is None and n_days == 0 and "3600 seconds" in estimate.reason
     with pytest.raises(ValueError, match="finite prices"):
         two_scales_variance(np.array([1.0, np.nan] * 100))
@@ -229,7 +231,7 @@ def test_fits_report_thin_data():
     response = fit_price_response([Session(D0, np.log(np.full(50, 100.0)), np.zeros(50))])
     assert response.gamma.value is None and "one-second returns" in response.gamma.reason
     flow, prints, adv = _thin_inputs(10, 5)
-    temporary = fit_temporary_impact(prints, 1e6)
+    temporary = fit_temporary_impact(prints, 1e6, 23_400)
     assert temporary.eta.value is None and temporary.n_obs == 5
 
 
