@@ -1,9 +1,11 @@
 """The Dagster UI as a person sees it: headless Chromium on the webserver, bound to loopback.
 
 Materializes one synthetic instrument-day and a report into a private data dir and Dagster home,
-starts ``dagster-webserver`` on the project's workspace (no host given: its default binding is
-what is tested), opens the report's upstream asset graph and the report itself, asserts they
-render, and saves screenshots under ``<data dir>/artifacts/screenshots/``.
+evaluates freshness once (what the daemon of `make ui` does every 30 s), starts
+``dagster-webserver`` on the project's workspace (no host given: its default binding is what is
+tested), opens the report's upstream asset graph, the report itself and impact_params' page
+(column schema and freshness), asserts they render, and saves screenshots under
+``<data dir>/artifacts/screenshots/``.
 Needs Debian's chromium and chromium-driver (``make test`` installs them).
 """
 
@@ -69,6 +71,21 @@ def _materialize(instance: dg.DagsterInstance) -> tuple[str, str]:
     return REPORT, "report"
 
 
+def _evaluate_freshness(instance: dg.DagsterInstance) -> None:
+    """One iteration of the freshness daemon on the code location, in-process."""
+    import asyncio
+
+    from dagster._core.remote_origin import InProcessCodeLocationOrigin
+    from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
+    from dagster._core.workspace.context import WorkspaceProcessContext
+    from dagster._core.workspace.load_target import InProcessWorkspaceLoadTarget
+    from dagster._daemon.freshness import FreshnessDaemon
+
+    origin = InProcessCodeLocationOrigin(LoadableTargetOrigin(module_name="execution_assets.definitions"))
+    with WorkspaceProcessContext(instance, InProcessWorkspaceLoadTarget(origin)) as context:
+        asyncio.run(FreshnessDaemon()._evaluate_assets(workspace_process_context=context))
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -96,6 +113,7 @@ def ui(tmp_path, monkeypatch):
     monkeypatch.setenv("EXECUTION_DATA_DIR", str(data))
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     asset, key = _materialize(dg.DagsterInstance.get())
+    _evaluate_freshness(dg.DagsterInstance.get())
 
     port = _free_port()
     log = open(tmp_path / "webserver.log", "w")
@@ -183,6 +201,12 @@ def test_asset_graph_and_report_render_in_chromium(ui, browser):
         )  # fmt: skip
         assert browser.find_elements(By.XPATH, f"//div[@role='dialog']//h1[normalize-space()='{heading}']")
 
-    for name in ("asset_graph.png", f"{asset}.png", f"{asset}_{key}.png"):
+    shown = ["asset_graph.png", f"{asset}.png", f"{asset}_{key}.png"]
+    if asset == REPORT:  # calibration ran: impact_params' page shows its columns and its freshness
+        columns = ["Columns", "eta_ci_low", "lower bound of the 95% confidence interval of eta", "Row count"]
+        _open(browser, f"{url}/assets/impact_params", *columns, "Freshness policy", "Passing")
+        browser.save_screenshot(str(shots / "impact_params_columns_freshness.png"))
+        shown.append("impact_params_columns_freshness.png")
+    for name in shown:
         png = (shots / name).read_bytes()
         assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000, name
