@@ -8,7 +8,10 @@ ADV_WINDOW = 20
 
 
 def rolling_adv(daily_volume: pl.DataFrame, bars: pl.DataFrame | None = None, window: int = ADV_WINDOW) -> pl.DataFrame:
-    """ADV on every session of ``daily_volume`` (columns ``date, volume``).
+    """ADV on every session of ``daily_volume`` (columns ``date, volume``, optionally
+    ``session_coverage``: the share of the trading day the date's data cover, whose volume then
+    counts as ``volume / session_coverage``, the whole day's at the same rate; a 4-minute sample
+    of a 23-hour market is not a day's volume).
 
     On date d: the mean of the ``window`` sessions ending at d (inclusive) when the traded
     history has that many ("trades"); otherwise the same mean over the daily bars
@@ -20,13 +23,18 @@ def rolling_adv(daily_volume: pl.DataFrame, bars: pl.DataFrame | None = None, wi
     """
     if window < 1:
         raise ValueError(f"ADV window must be >= 1 session, got {window}")
-    traded = daily_volume.select("date", "volume").sort("date")
+    coverage = pl.col("session_coverage") if "session_coverage" in daily_volume.columns else pl.lit(None)
+    traded = daily_volume.select("date", "volume", coverage=coverage.cast(pl.Float64)).sort("date")
     if traded["volume"].null_count() or (traded["volume"] <= 0).any():
         raise ValueError("daily volume must be > 0 on every session (sessions without trades have no row)")
+    if (traded["coverage"] <= 0).any():
+        raise ValueError("session_coverage must be > 0 where it is known")
     bar_volume = bars.select("date", "volume").sort("date") if bars is not None else None
     rows = []
     dates = traded["date"].to_list()
-    volumes = traded["volume"].to_list()
+    observed = traded["volume"].to_list()
+    coverages = traded["coverage"].to_list()
+    volumes = [v / (c or 1.0) for v, c in zip(observed, coverages)]
     bar_dates = bar_volume["date"].to_list() if bar_volume is not None else []
     bar_values = bar_volume["volume"].to_list() if bar_volume is not None else []
     bars_on = dict(zip(bar_dates, bar_values))
@@ -48,9 +56,10 @@ def rolling_adv(daily_volume: pl.DataFrame, bars: pl.DataFrame | None = None, wi
                 "n_days": len(history),
                 "source": source,
                 "window_start": start,
-                "observed_volume": volumes[i],
+                "observed_volume": observed[i],
                 "bars_volume": bars_on.get(date),
                 "bars_source": bars_name if source == "daily_bars" else None,
+                "session_coverage": coverages[i],
             }
         )
     schema = {
@@ -62,5 +71,6 @@ def rolling_adv(daily_volume: pl.DataFrame, bars: pl.DataFrame | None = None, wi
         "observed_volume": pl.Float64(),
         "bars_volume": pl.Float64(),
         "bars_source": pl.String(),
+        "session_coverage": pl.Float64(),
     }
     return pl.DataFrame(rows, schema=schema)

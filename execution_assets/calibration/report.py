@@ -17,11 +17,14 @@ VENUE_SHARE_NOTE = 0.9  # below this share of the bars' volume the trades are ta
 
 
 def venue_note(adv_row: Mapping[str, Any]) -> str | None:
-    """A warning when the traded volume is a fraction of the daily bars' (single-venue data)."""
+    """A warning when the traded volume is a fraction of the daily bars' (single-venue data),
+    the volume of a partly covered day taken at the whole day's rate."""
     observed, bars = adv_row.get("observed_volume"), adv_row.get("bars_volume")
-    if not observed or not bars or observed / bars >= VENUE_SHARE_NOTE:
+    if not observed or not bars:
         return None
-    share = observed / bars
+    share = observed / (adv_row.get("session_coverage") or 1.0) / bars
+    if share >= VENUE_SHARE_NOTE:
+        return None
     return (
         f"The prints hold {share:.0%} of the daily bars' volume on {adv_row['date']}: a single-venue feed "
         "(a LOBSTER file is Nasdaq-only). ADV comes from the consolidated bars, while the flow regressors "

@@ -18,7 +18,8 @@ from execution_assets.warehouse import replace_partition, run_sql_file
 
 def write_daily_volume(con: duckdb.DuckDBPyConnection, instrument: str) -> pl.DataFrame:
     """Recompute ``calibration.daily_volume`` of ``instrument`` from raw.trades; returns the rows."""
-    frame = run_sql_file(con, "calibration/daily_volume", {"instrument": instrument})
+    params = {"instrument": instrument, "session_seconds": reference.session_seconds(instrument)}
+    frame = run_sql_file(con, "calibration/daily_volume", params)
     replace_partition(con, "calibration.daily_volume", frame, {"instrument": instrument})
     return frame
 
