@@ -21,7 +21,7 @@ from execution_assets.evaluation.grid import evaluate_scenarios
 from execution_assets.evaluation.summary import summarize_chunks
 from execution_assets.market.instruments import DEFAULT_INSTRUMENTS
 from execution_assets.scenarios import calibration_by_instrument, default_calibration, scenario_grid, stored_problem
-from execution_assets.strategies.oracle import choose_solver, oracle_planning_problem
+from execution_assets.strategies.oracle import choose_solver, planning_problems
 
 N_EPISODES = 1000
 DP_SAMPLE = 8
@@ -41,7 +41,7 @@ def main() -> None:
     exact = test.filter(pl.col("impact_model") != "square_root")
     dp = test.filter(pl.col("impact_model") == "square_root")
     dp_sample = dp[:: max(dp.height // DP_SAMPLE, 1)][:DP_SAMPLE]
-    solvers = pl.Series([choose_solver(oracle_planning_problem(stored_problem(r)))[0] for r in exact.iter_rows(named=True)])
+    solvers = pl.Series([choose_solver(planning_problems(stored_problem(r))[0])[0] for r in exact.iter_rows(named=True)])
     oracle_exact = _oracle_seconds(exact, by_instrument)
     oracle_dp = _oracle_seconds(dp_sample, by_instrument)
     dp_total = oracle_dp / dp_sample.height * dp.height

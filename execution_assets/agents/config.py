@@ -106,6 +106,14 @@ class AgentConfig:
     def seed(self) -> int:
         return int(self.training["seed"])
 
+    @property
+    def n_seeds(self) -> int:
+        """How many seeds (``seed``, ``seed + 1``, ...) one ``trained_agent`` run trains."""
+        n = int(self.training.get("n_seeds", 1))
+        if n < 1:
+            raise ValueError(f"{self.algo}: training.n_seeds must be >= 1, got {n}")
+        return n
+
     def stages(self) -> list[Stage]:
         """The curriculum, ending on the target family (a single stage when there is none)."""
         scale = self.training.get("timestep_scale", 1.0)

@@ -28,7 +28,7 @@ import numpy as np
 import polars as pl
 import stable_baselines3
 import torch
-from stable_baselines3 import DQN, SAC
+from stable_baselines3 import DQN, PPO, SAC
 from stable_baselines3.common.base_class import BaseAlgorithm
 
 from execution_assets.agents.actions import GRID_KINDS, ActionMap
@@ -115,30 +115,39 @@ def start_at_reference(model: BaseAlgorithm, action_map: ActionMap) -> None:
     """Make the initial policy trade the reference schedule (action 0, or the grid's 1x multiple):
     the scenario's static optimal plan for the ``plan_*`` actions, TWAP for the ``twap_*`` ones.
 
-    PPO already starts there (SB3 initializes its action head with gain 0.01). SAC's and DQN's
-    default inits start at an arbitrary schedule, far costlier than the reference, and spend their
-    early budget walking back; here SAC's mean head is shrunk to ~0, and DQN's output layer to ~0
-    with a small edge for the 1x action (the target network is synced).
+    The output layer's weights are zeroed, so the deterministic action is exactly the reference in
+    every state (gradients still reach those weights, and through them the layers below, from the
+    first update): PPO's and SAC's mean action is 0, DQN's greedy action the 1x multiple (a small
+    edge in its bias; the target network is synced). SB3's default inits start near the reference
+    (PPO, gain 0.01) or at an arbitrary schedule (SAC, DQN), whose small state-dependent deviations
+    are noise a validation can mistake for skill.
     """
     with torch.no_grad():
-        if isinstance(model, SAC):
-            model.actor.mu.weight.mul_(0.01)
+        if isinstance(model, PPO):
+            model.policy.action_net.weight.zero_()
+            model.policy.action_net.bias.zero_()
+        elif isinstance(model, SAC):
+            model.actor.mu.weight.zero_()
             model.actor.mu.bias.zero_()
         elif isinstance(model, DQN):
             if action_map.kind not in GRID_KINDS or 1.0 not in action_map.multiples:
                 raise ValueError(f"init_at_reference for DQN needs action {' or '.join(GRID_KINDS)} with the multiple 1.0")
             head = model.q_net.q_net[-1]
-            head.weight.mul_(0.01)
+            head.weight.zero_()
             head.bias.zero_()
             head.bias[action_map.multiples.index(1.0)] = 0.01
             model.q_net_target.load_state_dict(model.q_net.state_dict())
         else:
-            raise ValueError(f"init_at_reference applies to SAC and DQN, not {type(model).__name__}")
+            raise ValueError(f"init_at_reference applies to PPO, SAC and DQN, not {type(model).__name__}")
 
 
-def _new_run_dir(config: AgentConfig) -> Path:
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
-    run_dir = models_dir(config.algo) / f"{stamp}-{config.family}-{config.profile}-s{config.seed}"
+def new_batch_id() -> str:
+    """A training batch's id: the UTC time it started (run folders sort by it)."""
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+
+
+def _new_run_dir(config: AgentConfig, batch: str | None) -> Path:
+    run_dir = models_dir(config.algo) / f"{batch or new_batch_id()}-{config.family}-{config.profile}-s{config.seed}"
     run_dir.mkdir(parents=True, exist_ok=False)
     return run_dir
 
@@ -150,6 +159,7 @@ def train_agent(
     *,
     overrides: dict[str, Any] | None = None,
     run_dir: str | Path | None = None,
+    batch: str | None = None,
     log: Logger | None = None,
     progress: bool = True,
     evaluate_test: bool = True,
@@ -157,12 +167,13 @@ def train_agent(
     """Train ``algo`` on scenario ``family`` with the ``profile`` budget; write and return the run.
 
     ``overrides`` is merged last into the YAML config (e.g. ``{"training": {"seed": 3}}``).
-    ``run_dir`` defaults to a new folder under ``artifacts_dir()/models/<algo>/``.
+    ``run_dir`` defaults to a new folder under ``artifacts_dir()/models/<algo>/``, named after
+    ``batch`` (the seeds of one ``trained_agent`` run share it) or the current time.
     ``log`` receives one line per validation and curriculum event (default: print).
     """
     config = resolve_config(algo, family, profile, overrides)
     log = log or print
-    run_dir = Path(run_dir) if run_dir is not None else _new_run_dir(config)
+    run_dir = Path(run_dir) if run_dir is not None else _new_run_dir(config, batch)
     run_dir.mkdir(parents=True, exist_ok=True)
     device = resolve_device(str(config.training["device"]))
     stages = config.stages()

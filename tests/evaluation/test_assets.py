@@ -107,7 +107,7 @@ def test_every_report_is_written_as_markdown_and_self_contained_html(evaluated):
         assert 'src="http' not in text and "<link" not in text and "<script" not in text, name  # self-contained
     assert "No trained DQN agent" in (folder / "dqn.md").read_text()
     evaluation = (folder / "evaluation.md").read_text()
-    assert "| family | scenarios | TWAP IS (bps) |" in evaluation and "Oracle (ceiling)" in evaluation
+    assert "| family | scenarios | TWAP IS (bps) |" in evaluation and "Oracle (clairvoyant)" in evaluation
     metadata = {m.asset_key.path[-1]: m.materialization.metadata for m in result.get_asset_materialization_events()}
     assert metadata["evaluation_report"]["plots"].value >= 2
     assert metadata["evaluation_report"]["report"].value.startswith("# Evaluation")
@@ -120,7 +120,7 @@ def test_headline_command_prints_both_tables(evaluated, capsys):
     main(["--warehouse", str(data / "warehouse.duckdb")])
     out = capsys.readouterr().out
     assert out.count("| family | scenarios |") == 2
-    assert "**all scenarios**" in out and "Oracle (ceiling)" in out
+    assert "**all scenarios**" in out and "Oracle (clairvoyant)" in out
     assert out.count("| **all scenarios** | 6 |") == 2
 
 

@@ -3,6 +3,7 @@
 from typing import TYPE_CHECKING
 
 import dagster as dg
+import numpy as np
 import polars as pl
 
 from execution_assets.agents.config import ALGORITHMS
@@ -12,7 +13,7 @@ from execution_assets.defs.ops.retrain import WEEKLY_FRESHNESS
 from execution_assets.markdown import markdown_table
 from execution_assets.plots import png_markdown
 from execution_assets.sim.problem import ExecutionProblem
-from execution_assets.strategies.oracle import choose_solver, oracle_planning_problem
+from execution_assets.strategies.oracle import choose_solver, planning_problems
 
 if TYPE_CHECKING:  # torch and SB3 load only in the training step, not in every run's process
     from execution_assets.agents.training import RunResult
@@ -53,12 +54,27 @@ def oracle_is_exact(problem: ExecutionProblem) -> bool:
     return (
         problem.regime_switch_rate_per_s == 0
         and linear
-        and choose_solver(oracle_planning_problem(problem))[0] != "dp"
+        and all(choose_solver(plan)[0] != "dp" for plan in planning_problems(problem))
     )
 
 
-def _checks(result: "RunResult") -> list[dg.AssetCheckResult]:
-    val = result.validation
+def seed_table(results: list["RunResult"]) -> pl.DataFrame:
+    """One row per seed: its run folder, selected checkpoint and mean validation improvement."""
+    return pl.DataFrame(
+        {
+            "seed": [int(r.run_dir.name.rsplit("-s", 1)[1]) for r in results],
+            "run": [r.run_dir.name for r in results],
+            "selected_timestep": [r.selected_timestep for r in results],
+            "val_improvement_vs_twap_pct": [100 * float(np.mean([c.improvement_vs_twap for c in r.validation])) for r in results],
+            "wall_s": [round(r.wall_s, 1) for r in results],
+        }
+    )
+
+
+def _checks(results: list["RunResult"]) -> list[dg.AssetCheckResult]:
+    """The checks over every seed's selected checkpoint (a seed failing fails the check)."""
+    result = results[0]
+    val = [c for r in results for c in r.validation]
     problems = family_problems(result.family, "validation")
     exact = [c for c in val if oracle_is_exact(problems[c.slot])]
     beyond_oracle = [c for c in exact if c.penalized_regret_ci[1] < 0]
@@ -157,14 +173,24 @@ def trained_agent(context: dg.AssetExecutionContext, config: TrainedAgentConfig)
         raise ValueError(f"trained_agent: unknown family {config.family!r}; known: {', '.join(FAMILY_NAMES)}")
     from execution_assets.agents.training import train_agent
 
+    from execution_assets.agents.config import resolve_config
+    from execution_assets.agents.training import new_batch_id
+
     algo = context.partition_key
-    result = train_agent(
-        algo, config.family, config.profile, overrides={"training": {"seed": config.seed}}, log=context.log.info
-    )
+    n_seeds = resolve_config(algo, config.family, config.profile).n_seeds
+    batch = new_batch_id()
+    results = [
+        train_agent(
+            algo, config.family, config.profile, overrides={"training": {"seed": seed}}, batch=batch, log=context.log.info
+        )
+        for seed in range(config.seed, config.seed + n_seeds)
+    ]
+    result = results[0]
     yield dg.Output(
         str(result.run_dir),
         metadata={
             "run_dir": dg.MetadataValue.path(str(result.run_dir)),
+            "seeds": dg.MetadataValue.md(markdown_table(seed_table(results))),
             "family": config.family,
             "profile": config.profile,
             "timesteps": result.timesteps,
@@ -180,4 +206,4 @@ def trained_agent(context: dg.AssetExecutionContext, config: TrainedAgentConfig)
             "mean_validation_capture": float(result.curves.filter(pl.col("selected"))["val_capture"].max()),
         },
     )
-    yield from _checks(result)
+    yield from _checks(results)

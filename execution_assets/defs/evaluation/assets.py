@@ -7,7 +7,7 @@ import polars as pl
 from execution_assets.defs.contracts import table_metadata
 from execution_assets.defs.ops.retrain import after_retrain
 from execution_assets.defs.resources import WarehouseResource
-from execution_assets.evaluation.agents import latest_runs, load_agents
+from execution_assets.evaluation.agents import load_agents, seed_runs
 from execution_assets.evaluation.grid import evaluate_scenarios, select_evenly
 from execution_assets.evaluation.plots import bar_png, cost_distributions_png
 from execution_assets.evaluation.robustness import run_robustness
@@ -73,7 +73,7 @@ def episode_results(context: dg.AssetExecutionContext, config: EvaluationConfig,
     if config.impact_models:
         scenarios = scenarios.filter(pl.col("impact_model").is_in(config.impact_models))
     scenarios = select_evenly(scenarios, config.max_scenarios)
-    runs = latest_runs() if config.include_agents else {}
+    runs = seed_runs() if config.include_agents else {}
     context.log.info(f"agents: {', '.join(f'{a} {p.name}' for a, p in runs.items()) or 'none trained'}")
     step = max(scenarios.height // 20, 1)
 
@@ -247,7 +247,7 @@ def robustness_results(context: dg.AssetExecutionContext, config: RobustnessConf
             scenarios = scenarios.filter(pl.col("impact_model").is_in(config.impact_models))
         calibrations = calibration_by_instrument(load_calibrations(con))
         replay = _replay_days(con, sorted(set(scenarios["instrument"])))
-    runs = latest_runs() if config.include_agents else {}
+    runs = seed_runs() if config.include_agents else {}
     _, summary = run_robustness(scenarios, calibrations, config.n_episodes, replay_days=replay, agents=load_agents(runs))
     with duckdb.get_connection() as con:
         replace_table(con, "evaluation.robustness", "evaluation/delete_robustness", summary)
