@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -139,20 +139,22 @@ def half_spread(flow_1s: pl.DataFrame, block_seconds: int = 300) -> Estimate:
 
 def calibrate_impact(
     instrument: str,
+    dates: Sequence[dt.date],
     flow_1s: pl.DataFrame,
     prints: pl.DataFrame,
     adv: pl.DataFrame,
 ) -> ImpactCalibration:
-    """Calibrate from the window's 1-second flow (sql/calibration/flow_1s.sql), trade prints
-    with pre-trade quotes (sql/calibration/trade_concessions.sql) and ``adv`` rows (date, adv_20d).
+    """Calibrate over the window's sessions ``dates`` (those with trades, in order) from their
+    1-second flow (sql/calibration/flow_1s.sql), trade prints with pre-trade quotes
+    (sql/calibration/trade_concessions.sql) and ``adv`` rows (date, adv_20d). Sessions without
+    a book (a trades file alone) leave the book-based estimates NULL with the reason.
 
     Every size is a fraction of one ADV, the one on the window's last session (``adv_shares`` of
     the row), so the parameters refer to the ADV stored with them; rates are fractions of ADV
     over the instrument's session seconds (its reference row), and ``sigma_daily`` is over them.
     """
-    if flow_1s.height == 0:
-        raise ValueError(f"{instrument}: no book features in the calibration window")
-    dates = flow_1s["date"].unique().sort()
+    if not dates:
+        raise ValueError(f"{instrument}: no session in the calibration window")
     as_of = dates[-1]
     on_as_of = adv.filter(pl.col("date") == as_of)["adv_20d"]
     if on_as_of.len() == 0:

@@ -34,7 +34,7 @@ def write_adv(con: duckdb.DuckDBPyConnection, instrument: str, bars: pl.DataFram
 
 @dataclass(frozen=True)
 class CalibrationWindow:
-    """The sessions one calibration uses: the last ``lookback_days`` with features and trades."""
+    """The sessions one calibration uses: the last ``lookback_days`` with trades."""
 
     instrument: str
     dates: list[dt.date]
@@ -60,7 +60,7 @@ def calibration_window(con: duckdb.DuckDBPyConnection, instrument: str, lookback
         raise ValueError(f"lookback_days must be >= 1, got {lookback_days}")
     dates = run_sql_file(con, "calibration/session_dates", {"instrument": instrument})["date"].to_list()
     if not dates:
-        raise ValueError(f"{instrument}: no session with both book features and trades; ingest it first")
+        raise ValueError(f"{instrument}: no session with trades; ingest it first")
     return CalibrationWindow(instrument, dates[-lookback_days:])
 
 
@@ -115,6 +115,7 @@ def calibrate_instrument(
         raise ValueError(f"{instrument}: no ADV on {window.as_of}; materialize adv first")
     calibration = calibrate_impact(
         instrument,
+        window.dates,
         run_sql_file(con, "calibration/flow_1s", window.clock_params),
         run_sql_file(con, "calibration/trade_concessions", window.params),
         adv,

@@ -16,7 +16,7 @@ SELECT
     sum(t.price * t.size) / sum(t.size) AS vwap,
     coalesce(sum(t.size) FILTER (WHERE t.side = 1), 0)::DOUBLE AS buy_volume,
     coalesce(sum(t.size) FILTER (WHERE t.side = -1), 0)::DOUBLE AS sell_volume,
-    least(any_value(b.covered_seconds) / $session_seconds, 1.0) AS session_coverage
+    any_value(b.covered_seconds) / $session_seconds AS session_coverage
 FROM raw.trades AS t
 LEFT JOIN book AS b USING (date)
 WHERE t.instrument = $instrument

@@ -1,6 +1,6 @@
--- Sessions of $instrument with both book features and trades, most recent last.
-SELECT DISTINCT f.date
-FROM features.book_1s AS f
-SEMI JOIN raw.trades AS t ON t.instrument = f.instrument AND t.date = f.date
-WHERE f.instrument = $instrument
-ORDER BY f.date
+-- Sessions of $instrument with trades, most recent last (the calibration window's candidates;
+-- one without a book leaves the book-based estimates NULL with the reason).
+SELECT DISTINCT date
+FROM raw.trades
+WHERE instrument = $instrument
+ORDER BY date

@@ -210,7 +210,7 @@ def _thin_inputs(n_seconds: int, n_prints: int):
 
 def test_thin_data_give_reasons_not_nans():
     flow, prints, adv = _thin_inputs(n_seconds=400, n_prints=20)
-    calibration = calibrate_impact("THIN", flow, prints, adv)
+    calibration = calibrate_impact("THIN", [D0], flow, prints, adv)
     row = calibration.row(dt.datetime(2024, 1, 3)).row(0, named=True)
     for name in ("eta", "beta", "gamma", "delta", "kappa", "transient_decay_per_s", "sigma_daily"):
         assert row[name] is None and row[f"{name}_ci_low"] is None
@@ -224,7 +224,7 @@ def test_thin_data_give_reasons_not_nans():
 def test_missing_adv_is_an_error():
     flow, prints, _ = _thin_inputs(400, 20)
     with pytest.raises(ValueError, match="no ADV on 2024-01-02"):
-        calibrate_impact("THIN", flow, prints, pl.DataFrame({"date": [D0 - dt.timedelta(days=1)], "adv_20d": [1.0]}))
+        calibrate_impact("THIN", [D0], flow, prints, pl.DataFrame({"date": [D0 - dt.timedelta(days=1)], "adv_20d": [1.0]}))
 
 
 def test_fits_report_thin_data():
