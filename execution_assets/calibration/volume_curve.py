@@ -94,7 +94,7 @@ def _smoother(bandwidth_min: float, minutes: int) -> np.ndarray:
     x = np.arange(minutes, dtype=float)
     d = x[None, :] - x[:, None]  # row i: distances from minute i
     w = np.exp(-0.5 * (d / bandwidth_min) ** 2)
-    s0, s1, s2 = w.sum(axis=1, keepdims=True), (w * d).sum(axis=1, keepdims=True), (w * d * d).sum(axis=1, keepdims=True)
+    s0, s1, s2 = (np.sum(w * d**j, axis=1, keepdims=True) for j in range(3))
     return w * (s2 - s1 * d) / (s0 * s2 - s1 * s1)
 
 

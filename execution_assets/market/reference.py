@@ -100,7 +100,7 @@ class Instrument:
         for open_s, close_s, clock in self.session_clock():
             if 0 <= second - clock < close_s - open_s:
                 return (dt.datetime.min + dt.timedelta(seconds=(open_s + second - clock) % 86_400)).time()
-        raise ValueError(f"{self.instrument}: second {second} is not on the {self.session_seconds}-second trading clock")
+        raise ValueError(f"{self.instrument}: second {second} is not in its {self.session_seconds} trading seconds")
 
     @property
     def sessions_text(self) -> str:

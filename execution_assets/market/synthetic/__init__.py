@@ -4,7 +4,10 @@
 returns a ``SyntheticDay`` (``snapshots``, ``trades``, ``truth``). Everything a calibrator needs
 to invert the model from ``snapshots`` + ``trades`` alone is stated here.
 
-Clock. Seconds ``k = 0..23399`` from 09:30:00. The snapshot with ``ts = 09:30:00 + k s`` is the
+Clock. One US-equity session a day, 23,400 seconds (``execution_assets.impact.SESSION_SECONDS``)
+from the open of the instrument's reference row (09:30 New York for the built-in instruments and
+names ``market/instruments.csv`` does not list; an instrument whose sessions differ, ES on Globex,
+is refused). Seconds ``k = 0..23399`` from the open; the snapshot with ``ts = open + k s`` is the
 book at the END of second ``k``. A trade with ``ts`` in ``[k, k + 1)`` s happens during second
 ``k``; its pre-trade book is the snapshot of second ``k - 1`` (for ``k = 0`` the unreported
 opening book).

@@ -12,14 +12,13 @@ import numpy as np
 import polars as pl
 
 from execution_assets.impact import SESSION_SECONDS, participation, temporary_impact
-from execution_assets.market import instruments
+from execution_assets.market import instruments, reference
 from execution_assets.market.synthetic.book import Book, build_book
 from execution_assets.market.synthetic.flow import US_PER_S, OrderFlow, simulate_order_flow
 from execution_assets.market.synthetic.params import REGIMES, InstrumentSpec, MarketParams
 from execution_assets.market.synthetic.prices import simulate_log_mid, simulate_signal
 from schemas.columns import N_LEVELS, SNAPSHOT_COLUMNS, TRADE_COLUMNS
 
-SESSION_OPEN = dt.time(9, 30)
 _EPOCH = dt.datetime(1970, 1, 1)
 _STREAMS = ("flow", "signal", "mid", "book", "prints", "trend")
 
@@ -41,7 +40,8 @@ def simulate_market_day(
     regime: str = "normal",
     n_levels: int = N_LEVELS,
 ) -> SyntheticDay:
-    """Simulate one session (09:30-16:00) of ``instrument`` on ``date``.
+    """Simulate one session of ``instrument`` on ``date``, from the open of its reference row
+    (09:30 New York for the built-in instruments and names the reference data do not list).
 
     ``instrument`` is a default instrument's name or an ``InstrumentSpec``; ``params``, if given,
     replaces its parameters (then any name is accepted). (instrument name, date, seed) seed one
@@ -84,7 +84,7 @@ def simulate_market_day(
     book = build_book(p, log_mid, signal, spread_mult, rngs["book"])
     price_ticks = _print_ticks(p, flow, book, rngs["prints"])
 
-    open_us = (dt.datetime.combine(day, SESSION_OPEN) - _EPOCH) // dt.timedelta(microseconds=1)
+    open_us = (dt.datetime.combine(day, dt.time()) + _session_open(spec.name) - _EPOCH) // dt.timedelta(microseconds=1)
     snapshots = _snapshot_frame(spec.name, day, open_us, book, p.tick_size, n_levels)
     trades = _frame(
         TRADE_COLUMNS,
@@ -99,6 +99,19 @@ def simulate_market_day(
     )
     truth = _truth(spec, day, seed, regime, n_levels, sigma, mu_daily, spread_mult)
     return SyntheticDay(snapshots, trades, truth)
+
+
+def _session_open(name: str) -> dt.timedelta:
+    """The open of ``name``'s one session, from its reference row. The model's day is one
+    session of SESSION_SECONDS (a US equity day); an instrument whose sessions differ is refused
+    rather than given a day that its calibration would read on another clock."""
+    row = reference.instrument(name)
+    if len(row.sessions) != 1 or row.session_seconds != SESSION_SECONDS or row.sessions[0].wraps:
+        raise ValueError(
+            f"{name}: the synthetic market simulates one {SESSION_SECONDS}-second session a day, "
+            f"its reference row ({row.root}) has {row.sessions_text}"
+        )
+    return row.sessions[0].open
 
 
 def _print_ticks(params: MarketParams, flow: OrderFlow, book: Book, rng: np.random.Generator) -> np.ndarray:

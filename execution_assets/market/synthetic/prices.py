@@ -1,6 +1,6 @@
 """Efficient (log) mid price and the OU imbalance signal of one synthetic day.
 
-States are indexed ``k = 0..T``: state 0 is the open (09:30:00.000), state ``k + 1`` the end of
+States are indexed ``k = 0..T``: state 0 is the session's open, state ``k + 1`` the end of
 session second ``k``. Second ``k`` moves the log mid from state ``k`` to state ``k + 1`` by::
 
     mu                                            drift (trending regime only)
