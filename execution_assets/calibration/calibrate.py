@@ -57,6 +57,7 @@ class ImpactCalibration:
             "window_start": self.window_start,
             "n_days": self.n_days,
             "adv_shares": self.adv_shares,
+            "session_seconds": self.session_seconds,
         }
         for name, estimate in self.estimates().items():
             values |= estimate.columns(name)
@@ -83,7 +84,7 @@ class ImpactCalibration:
                 pl.String() if isinstance(values[name], str) or name in ("null_reason",)
                 else pl.Date() if name in ("as_of", "window_start")
                 else pl.Datetime("us") if name == "calibrated_at"
-                else pl.Int64() if name in ("n_days", "n_obs", "temporary_n_obs")
+                else pl.Int64() if name in ("n_days", "n_obs", "temporary_n_obs", "session_seconds")
                 else pl.Float64()
             )
             for name in values

@@ -8,6 +8,7 @@ CREATE TABLE IF NOT EXISTS calibration.impact_params (
     window_start DATE NOT NULL,
     n_days INTEGER NOT NULL,
     adv_shares DOUBLE NOT NULL,            -- ADV (calibration.adv on as_of) the sizes refer to
+    session_seconds INTEGER,               -- the trading day's seconds (reference sessions): rates are ADV / session_seconds
     eta DOUBLE, eta_ci_low DOUBLE, eta_ci_high DOUBLE,                    -- temporary
     beta DOUBLE, beta_ci_low DOUBLE, beta_ci_high DOUBLE,                 -- temporary exponent
     temporary_offset_bps DOUBLE,           -- mean print cost beyond the touch at zero participation
@@ -28,3 +29,5 @@ CREATE TABLE IF NOT EXISTS calibration.impact_params (
     null_reason VARCHAR,                   -- 'param: why; ...' for each NULL estimate, else NULL
     calibrated_at TIMESTAMP NOT NULL
 );
+-- warehouses created before session_seconds
+ALTER TABLE calibration.impact_params ADD COLUMN IF NOT EXISTS session_seconds INTEGER;

@@ -107,6 +107,7 @@ def test_adv_and_volatility_are_per_globex_day(globex):
     con, _, calibration, adv_row, volumes = globex
     assert adv_row["adv_20d"] == pytest.approx(np.mean(volumes)) and adv_row["session_coverage"] == 1.0
     assert calibration.session_seconds == GLOBEX_SECONDS and calibration.n_days == len(DAYS)
+    assert calibration.row(dt.datetime(2024, 10, 11))["session_seconds"][0] == GLOBEX_SECONDS
     # participation of a print's second: its side's volume over the average rate ADV / 82,800 s
     prints = run_sql_file(
         con, "calibration/trade_concessions", {"instrument": ES, "date_from": DAYS[0], "date_to": DAYS[-1]}
@@ -153,4 +154,5 @@ def test_cli_ingest_of_the_esu4_sample_calibrates_and_exits_0(sample, data_dir, 
     traded = curve.filter(pl.col("raw_share") > 0)["bucket_start"].to_list()
     assert traded == [dt.time(18, 55), dt.time(19, 0)]
     assert params["instrument"] == "ESU4" and params["as_of"] == dt.date(2024, 7, 2)
+    assert params["session_seconds"] == GLOBEX_SECONDS
     assert params["eta"] is None and "eta: only" in params["null_reason"]
