@@ -17,6 +17,7 @@ from pathlib import Path
 import dagster as dg
 from tqdm import tqdm
 
+from execution_assets.agents.config import ALGORITHMS
 from execution_assets.market.calendar import SYNTHETIC_START, business_days
 from execution_assets.paths import PROJECT_ROOT, raw_dir
 
@@ -64,12 +65,10 @@ def calibrate(instruments: list[str], dagster_instance: dg.DagsterInstance) -> N
         job.execute_in_process(partition_key=instrument, instance=dagster_instance, run_config=QUIET_LOGS)
 
 
-def train_agents(dagster_instance: dg.DagsterInstance, profile: str) -> None:
-    """Train DQN, PPO and SAC (one trained_agent partition each) with the given budget profile."""
-    from execution_assets.agents.config import ALGORITHMS
-
+def train_agents(dagster_instance: dg.DagsterInstance, profile: str, algorithms: tuple[str, ...]) -> None:
+    """Train ``algorithms`` (one trained_agent partition each) with the given budget profile."""
     job = _definitions().resolve_job_def("retrain_job")
-    for algo in ALGORITHMS:
+    for algo in algorithms:
         job.execute_in_process(
             partition_key=algo,
             instance=dagster_instance,
@@ -86,7 +85,7 @@ def evaluate(dagster_instance: dg.DagsterInstance, n_episodes: int) -> None:
     )
 
 
-def run_all(days_per_instrument: int, profile: str, n_episodes: int) -> None:
+def run_all(days_per_instrument: int, profile: str, n_episodes: int, algorithms: tuple[str, ...]) -> None:
     """Materialize the whole asset graph on the built-in synthetic market."""
     from execution_assets.market.instruments import DEFAULT_INSTRUMENTS
 
@@ -94,7 +93,7 @@ def run_all(days_per_instrument: int, profile: str, n_episodes: int) -> None:
     dates = business_days(SYNTHETIC_START, days_per_instrument)
     ingest_days([(name, date) for name in DEFAULT_INSTRUMENTS for date in dates], dagster_instance)
     calibrate(list(DEFAULT_INSTRUMENTS), dagster_instance)
-    train_agents(dagster_instance, profile)
+    train_agents(dagster_instance, profile, algorithms)
     evaluate(dagster_instance, n_episodes)
     print_headline()
 
@@ -127,11 +126,14 @@ def main(argv: list[str] | None = None) -> None:
     run.add_argument("--days", type=int, default=5, help="synthetic days per instrument (default 5)")
     run.add_argument("--profile", default="quick", help="training budget: quick (default), standard or full")
     run.add_argument("--episodes", type=int, default=200, help="evaluation paths per scenario (default 200)")
+    run.add_argument(
+        "--algorithms", nargs="+", choices=ALGORITHMS, default=list(ALGORITHMS), help="agents to train (default: all three)"
+    )
     ingest_parser = commands.add_parser("ingest", help="ingest raw files or folders (LOBSTER, parquet, CSV)")
     ingest_parser.add_argument("paths", nargs="+", type=Path)
     args = parser.parse_args(argv)
     if args.command == "run":
-        run_all(args.days, args.profile, args.episodes)
+        run_all(args.days, args.profile, args.episodes, tuple(args.algorithms))
     else:
         ingest(args.paths)
 

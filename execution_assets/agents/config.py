@@ -30,8 +30,8 @@ ALGORITHMS = ("dqn", "ppo", "sac")
 SECTIONS = ("env", "model", "training")
 ACTIONS = {
     "dqn": ("plan_grid", "twap_grid", "remaining_grid"),
-    "ppo": ("plan_log_ratio", "twap_log_ratio"),
-    "sac": ("plan_log_ratio", "twap_log_ratio"),
+    "ppo": ("plan_ratio", "plan_log_ratio", "twap_log_ratio"),
+    "sac": ("plan_ratio", "plan_log_ratio", "twap_log_ratio"),
 }
 
 

@@ -3,12 +3,13 @@
 Every ``eval_every`` timesteps the current policy is compared with TWAP and the oracle on the
 validation seeds of the current stage's family; the curriculum advances on that comparison and,
 in the final stage, a new best validation score saves the checkpoint (model + VecNormalize
-stats). The score is ``training.select_on``: ``improvement`` (default), the mean over the
-validation problems of the improvement over TWAP as a share of TWAP's objective, which is what
-the headline averages, or ``capture``, the mean share of the oracle's gain. When training starts
-in its final stage the untrained policy is validated too (timestep 0): for plan-relative agents
-it is the scenario's static optimal plan, so the selected checkpoint is never worse than the plan
-on the validation seeds.
+stats). The score is ``training.select_on``: ``plan_gain`` (default), the lower 2-standard-error
+bound of the mean gain over the scenario's static optimal plan on the risk-adjusted cost
+E[IS + lambda P] (what the rewards pay and the headline's risk-adjusted table averages), as a
+share of TWAP's, or ``capture``, the mean share of the oracle's gain on the sample mean-variance
+objective. When training starts in its final stage the untrained policy is validated too
+(timestep 0): for plan-relative agents it is the plan exactly (bound 0), so a trained checkpoint
+replaces it only where it beats the plan beyond noise on the validation seeds.
 """
 
 from __future__ import annotations
@@ -29,7 +30,13 @@ from execution_assets.agents.envs import TrainingEnv
 from execution_assets.agents.policy import AgentPolicy
 from execution_assets.agents.run_folder import MODEL_FILE, NORMALIZER_FILE
 from execution_assets.agents.scenarios import family_problems
-from execution_assets.agents.validation import Benchmark, Comparison, mean_capture
+from execution_assets.agents.validation import (
+    Benchmark,
+    Comparison,
+    mean_capture,
+    mean_penalized_improvement,
+    plan_gain_bound,
+)
 
 Logger = Callable[[str], None]
 
@@ -57,9 +64,9 @@ class TrainingMonitor(BaseCallback):
         self.n_val = int(config.training["n_val_episodes"])
         self._benchmarks: dict[str, Benchmark] = {}
         self.rows: list[dict[str, Any]] = []
-        self.select_on = str(config.training.get("select_on", "improvement"))
-        if self.select_on not in ("improvement", "capture"):
-            raise ValueError(f"{config.algo}: training.select_on must be improvement or capture, got {self.select_on!r}")
+        self.select_on = str(config.training.get("select_on", "plan_gain"))
+        if self.select_on not in ("plan_gain", "capture"):
+            raise ValueError(f"{config.algo}: training.select_on must be plan_gain or capture, got {self.select_on!r}")
         self.best_score = float("-inf")
         self.selected_timestep = 0
         self.selected_validation: list[Comparison] = []
@@ -118,7 +125,9 @@ class TrainingMonitor(BaseCallback):
         policy = AgentPolicy(self.model, self.action_map, self.env.normalizer, name=self.config.algo)
         comparisons = self.benchmark(stage.family).compare(policy)
         capture = mean_capture(comparisons)
-        score = capture if self.select_on == "capture" else float(np.mean([c.improvement_vs_twap for c in comparisons]))
+        improvement = mean_penalized_improvement(comparisons)
+        plan_gain, plan_gain_low = plan_gain_bound(comparisons)
+        score = capture if self.select_on == "capture" else plan_gain_low
         selected = False
         if self.curriculum.final and score > self.best_score:
             self.best_score, self.selected_timestep, selected = score, self.num_timesteps, True
@@ -141,6 +150,9 @@ class TrainingMonitor(BaseCallback):
                 "val_twap_bps": float(np.mean([c.twap for c in comparisons])),
                 "val_oracle_bps": float(np.mean([c.oracle for c in comparisons])),
                 "val_improvement_vs_twap_pct": 100 * float(np.mean([c.improvement_vs_twap for c in comparisons])),
+                "val_penalized_improvement_pct": 100 * improvement,
+                "val_plan_gain_pct": 100 * plan_gain,
+                "val_plan_gain_low_pct": 100 * plan_gain_low,
                 "val_capture": capture,
                 "val_vs_ac_closed_form_pct": 100 * float(np.mean(closed)) if closed else float("nan"),
                 "selected": selected,
@@ -149,7 +161,9 @@ class TrainingMonitor(BaseCallback):
         self.log(
             f"[{self.config.algo} {self.config.family}] step {self.num_timesteps:,} stage {stage.family}: "
             f"validation objective {self.rows[-1]['val_agent_bps']:.2f} bps (TWAP {self.rows[-1]['val_twap_bps']:.2f}, "
-            f"oracle {self.rows[-1]['val_oracle_bps']:.2f}), capture {capture:.3f}"
+            f"oracle {self.rows[-1]['val_oracle_bps']:.2f}), capture {capture:.3f}, "
+            f"risk-adjusted improvement vs TWAP {100 * improvement:.2f}%, gain over the plan "
+            f"{100 * plan_gain:+.2f}% (lower bound {100 * plan_gain_low:+.2f}%)"
             + (" [selected]" if selected else "")
         )
         reason = self.curriculum.update(self.num_timesteps, capture)

@@ -37,6 +37,7 @@ from execution_assets.sim.problem import ExecutionProblem
 from execution_assets.sim.vec_market import EpisodeSummary
 from execution_assets.strategies import TWAP, AlmgrenChriss, Oracle, Strategy
 from execution_assets.strategies.almgren_chriss import ac_problem_trades
+from execution_assets.strategies.reference_plan import ReferencePlan
 from execution_assets.strategies.runner import run_strategy
 from execution_assets.strategies.schedule_costs import expected_is_bps, variance_is_bps2
 
@@ -115,6 +116,9 @@ class Comparison:
     capture: float
     agent_penalized: float  # E[IS + lambda P], the objective of the rewards and the oracle
     oracle_penalized: float
+    twap_penalized: float
+    plan_penalized: float  # the scenario's static optimal plan (action 0 of the plan-relative agents)
+    plan_gain_se: float  # standard error of the paired per-episode (plan - agent) on E[IS + lambda P]
     penalized_regret_ci: tuple[float, float]  # agent - oracle on E[IS + lambda P], bps, 95%
 
     @property
@@ -137,7 +141,7 @@ class Benchmark:
         self.n_episodes = int(n_episodes)
         self.seeds = [split_seed(split, slot) for slot in range(len(self.problems))]
         self._yardsticks = [
-            {s.name: Costs.of(run_strategy(s, p, self.n_episodes, seed)) for s in (TWAP(), Oracle())}
+            {s.name: Costs.of(run_strategy(s, p, self.n_episodes, seed)) for s in (TWAP(), Oracle(), ReferencePlan())}
             for p, seed in zip(self.problems, self.seeds)
         ]
         self._ac = [self._almgren_chriss(p, seed) for p, seed in zip(self.problems, self.seeds)]
@@ -196,9 +200,28 @@ class Benchmark:
             capture=float(capture),
             agent_penalized=float(agent.penalized.mean()),
             oracle_penalized=float(ys["oracle"].penalized.mean()),
+            twap_penalized=float(ys["twap"].penalized.mean()),
+            plan_penalized=float(ys["plan"].penalized.mean()),
+            plan_gain_se=float((ys["plan"].penalized - agent.penalized).std() / np.sqrt(agent.penalized.size)),
             penalized_regret_ci=(float(regret.mean() - Z95 * regret_se), float(regret.mean() + Z95 * regret_se)),
         )
 
 
 def mean_capture(comparisons: Sequence[Comparison]) -> float:
     return float(np.mean([c.capture for c in comparisons]))
+
+
+def plan_gain_bound(comparisons: Sequence[Comparison], z: float = 2.0) -> tuple[float, float]:
+    """(mean gain over the plan, its lower bound mean - z SE), both as shares of TWAP's
+    risk-adjusted cost averaged over the problems (paired per-episode standard errors)."""
+    scale = np.array([abs(c.twap_penalized) for c in comparisons])
+    gain = np.array([c.plan_penalized - c.agent_penalized for c in comparisons]) / scale
+    se = np.array([c.plan_gain_se for c in comparisons]) / scale
+    mean = float(gain.mean())
+    return mean, mean - z * float(np.sqrt((se**2).sum()) / se.size)
+
+
+def mean_penalized_improvement(comparisons: Sequence[Comparison]) -> float:
+    """Mean over problems of (TWAP - agent) / |TWAP| on E[IS + lambda P]: the risk-adjusted cost
+    the rewards pay and the headline's risk-adjusted table averages."""
+    return float(np.mean([(c.twap_penalized - c.agent_penalized) / abs(c.twap_penalized) for c in comparisons]))

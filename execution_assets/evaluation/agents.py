@@ -25,7 +25,8 @@ def batch_id(run_dir: Path) -> str:
 
 
 def run_seed(run_dir: Path) -> int:
-    return int(read_config(run_dir)["training"]["seed"])
+    """The run's training seed (0 for a config that does not say)."""
+    return int((read_config(run_dir).get("training") or {}).get("seed", 0))
 
 
 def latest_batches(algorithms: tuple[str, ...] = ALGORITHMS) -> dict[str, list[Path]]:

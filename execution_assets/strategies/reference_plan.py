@@ -18,7 +18,7 @@ import numpy as np
 
 from execution_assets.sim.problem import ExecutionProblem
 from execution_assets.strategies.almgren_chriss import ac_problem_trades
-from execution_assets.strategies.base import fractions_of_remaining, nominal_problem
+from execution_assets.strategies.base import ScheduleStrategy, fractions_of_remaining, nominal_problem
 from execution_assets.strategies.schedule_costs import linearized_problem
 from execution_assets.strategies.static_optimal import optimal_linear_schedule, optimal_static_schedule
 
@@ -66,3 +66,12 @@ def _plan_fractions(textbook: ExecutionProblem) -> np.ndarray:
 def reference_fractions(problem: ExecutionProblem) -> np.ndarray:
     """Per step k, the fraction of its own remainder the plan trades (1 at the last step)."""
     return _plan_fractions(plan_problem(problem))
+
+
+class ReferencePlan(ScheduleStrategy):
+    """The reference plan as a strategy: what a plan-relative agent does at action 0."""
+
+    name = "plan"
+
+    def schedule(self, problem: ExecutionProblem) -> np.ndarray:
+        return np.array(reference_plan(problem))

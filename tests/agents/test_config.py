@@ -70,6 +70,6 @@ def test_errors_name_what_is_wrong():
 
 def test_grid_family_trains_on_the_grid_and_scores_on_fixed_samples_of_the_other_splits():
     train, val, test = (family_problems("grid", split) for split in ("train", "validation", "test"))
-    assert len(train) == 1296 and len(val) == len(test) == 8
+    assert len(train) == 1296 and len(val) == 32 and len(test) == 8
     assert family_problems("grid", "validation") == val  # the same sample every time
     assert len({p.horizon_s for p in train}) == 4 and len({p.impact.beta for p in train}) == 2
