@@ -43,19 +43,16 @@ def _definitions() -> dg.Definitions:
 
 
 def ingest_days(days: list[tuple[str, dt.date]], dagster_instance: dg.DagsterInstance) -> None:
-    """Register the instrument-days as partitions and run ingest + features for each."""
-    from execution_assets.defs.partitions import instrument_date_key, register_partitions
+    """Register the instrument-days as partitions and run ingest + features over them in as few
+    runs as a backfill from the UI makes (up to MAX_DAYS_PER_RUN days of an instrument a run)."""
+    from execution_assets.defs.partitions import range_tags, register_partitions, run_ranges
 
     register_partitions(dagster_instance, days)
     job = _definitions().resolve_job_def("ingest_job")
-    for instrument, date in tqdm(days, desc="ingest + features", unit="day"):
-        result = job.execute_in_process(
-            partition_key=instrument_date_key(instrument, date),
-            instance=dagster_instance,
-            run_config=QUIET_LOGS,
-        )
+    for key_range in tqdm(run_ranges(dagster_instance, days), desc="ingest + features", unit="run"):
+        result = job.execute_in_process(instance=dagster_instance, run_config=QUIET_LOGS, tags=range_tags(key_range))
         if not result.success:
-            raise RuntimeError(f"ingest of {instrument} {date} failed (run {result.run_id})")
+            raise RuntimeError(f"ingest of {key_range.start} .. {key_range.end} failed (run {result.run_id})")
 
 
 def calibrate(instruments: list[str], dagster_instance: dg.DagsterInstance) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import duckdb
 
@@ -11,13 +12,19 @@ from execution_assets.warehouse import transaction
 
 
 def write_book_features(
-    con: duckdb.DuckDBPyConnection, instrument: str, date_from: dt.date, date_to: dt.date | None = None
+    con: duckdb.DuckDBPyConnection,
+    instrument: str,
+    date_from: dt.date,
+    date_to: dt.date | None = None,
+    dates: Sequence[dt.date] | None = None,
 ) -> int:
-    """Recompute features of ``instrument`` for the dates given, replacing them atomically.
+    """Recompute features of ``instrument`` for the dates ``date_from``..``date_to`` (only those in
+    ``dates`` when given: a batch of days need not be every stored day in its span), replacing
+    them atomically in one statement.
 
     Returns the number of feature rows written.
     """
-    params = {"instrument": instrument, "date_from": date_from, "date_to": date_to or date_from}
+    params = {"instrument": instrument, "date_from": date_from, "date_to": date_to or date_from, "dates": dates}
     with transaction(con):
         con.execute(load_sql("features/delete_book_1s"), params)
         inserted = con.execute("INSERT INTO features.book_1s BY NAME " + load_sql("features/book_1s"), params)

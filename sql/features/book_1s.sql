@@ -1,4 +1,5 @@
--- features.book_1s for the instrument $instrument and dates $date_from..$date_to (inclusive).
+-- features.book_1s for the instrument $instrument and dates $date_from..$date_to (inclusive), only
+-- those in the list $dates unless it is NULL.
 -- mid/spread/microprice/imbalance from level 1; depth and imbalance_5 from levels 1-5;
 -- ret_1s = log mid return over the last second; realized_vol_300s = sqrt of the sum of squared
 -- 1-second log returns over the last 300 seconds (not annualized); momentum_60s = log mid
@@ -22,6 +23,7 @@ WITH book AS (
             + coalesce(ask_sz_4, 0) + coalesce(ask_sz_5, 0) AS depth_ask_5
     FROM raw.l2_snapshots
     WHERE instrument = $instrument AND date BETWEEN $date_from AND $date_to
+        AND ($dates::DATE[] IS NULL OR list_contains($dates::DATE[], date))
 ),
 flow AS (
     SELECT
@@ -30,6 +32,7 @@ flow AS (
         sum(side * size) AS signed_volume_1s
     FROM raw.trades
     WHERE instrument = $instrument AND date BETWEEN $date_from AND $date_to
+        AND ($dates::DATE[] IS NULL OR list_contains($dates::DATE[], date))
     GROUP BY ALL
 ),
 returns AS (

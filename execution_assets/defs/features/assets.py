@@ -1,9 +1,19 @@
 """Features: 1-second book features per instrument-day, computed in DuckDB."""
 
-import dagster as dg
+import datetime as dt
 
-from execution_assets.defs.contracts import check_spec, contract_check, table_metadata
-from execution_assets.defs.partitions import instrument_and_date, instrument_date_partitions
+import dagster as dg
+import polars as pl
+
+from execution_assets.defs.contracts import check_spec, table_metadata
+from execution_assets.defs.partitions import (
+    INGEST_BACKFILL,
+    contract_checks,
+    instrument_date_key,
+    instrument_date_partitions,
+    instrument_dates,
+    partition_check_evaluations,
+)
 from execution_assets.defs.resources import WarehouseResource
 from execution_assets.features import write_book_features
 from execution_assets.markdown import markdown_table
@@ -11,11 +21,15 @@ from execution_assets.plots import mid_and_spread_png, png_markdown
 from execution_assets.warehouse import run_sql_file
 from schemas.features import BookFeaturesModel
 
+FEATURES = dg.AssetKey("book_features")
+CHUNK_DAYS = 16  # days of features read back and validated together
+
 
 @dg.asset(
     key="book_features",
     deps=["raw_l2_snapshots", "raw_trades"],
     partitions_def=instrument_date_partitions,
+    backfill_policy=INGEST_BACKFILL,
     pool="duckdb",
     group_name="features",
     kinds={"duckdb", "sql"},
@@ -41,28 +55,52 @@ def book_features(context: dg.AssetExecutionContext, duckdb: WarehouseResource):
     """features.book_1s: per second, mid, spread (abs and bps), microprice, level-1 and
     5-level imbalance, 5-level depth, 1-second log return, 300-second realized volatility,
     60-second momentum, and the volume and aggressor-signed volume traded in that second.
-    Definitions in sql/features/book_1s.sql; windows never cross a day."""
-    instrument, date = instrument_and_date(context)
-    params = {"instrument": instrument, "date": date}
+    Definitions in sql/features/book_1s.sql; windows never cross a day. The run's days of an
+    instrument are computed in one statement and one transaction."""
+    days = instrument_dates(context)
+    dates_by_instrument: dict[str, list[dt.date]] = {}
+    for instrument, date in days:
+        dates_by_instrument.setdefault(instrument, []).append(date)
+    checks: dict[str, list[dg.AssetCheckResult]] = {}
     with duckdb.get_connection() as con:
-        rows = write_book_features(con, instrument, date)
-        features = run_sql_file(con, "features/select_book_1s", params)
-        coverage = run_sql_file(con, "checks/book_1s_coverage", params)
-    covered = coverage.row(0, named=True)
-    yield dg.MaterializeResult(
-        metadata={
-            "dagster/row_count": rows,
-            "preview": dg.MetadataValue.md(markdown_table(features.drop("instrument", "date"))),
-            "mean_spread_bps": float(features["spread_bps"].mean() or 0.0),
-            "volume": float(features["volume_1s"].sum()),
-            "mid_and_spread": dg.MetadataValue.md(
-                png_markdown(mid_and_spread_png(features, f"{instrument} {date}"), "mid and spread")
-            ),
-        }
-    )
-    yield contract_check(dg.AssetKey("book_features"), features, BookFeaturesModel)
+        for instrument, dates in dates_by_instrument.items():
+            write_book_features(con, instrument, min(dates), max(dates), dates=dates)
+        for start in range(0, len(days), CHUNK_DAYS):
+            features = {}
+            for instrument, date in days[start : start + CHUNK_DAYS]:
+                key, params = str(instrument_date_key(instrument, date)), {"instrument": instrument, "date": date}
+                features[key] = run_sql_file(con, "features/select_book_1s", params)
+                covered = run_sql_file(con, "checks/book_1s_coverage", params).row(0, named=True)
+                checks[key] = [_coverage_check(covered)]
+                last = date == max(dates_by_instrument[instrument])
+                _describe_day(context, key, features[key], plot_title=f"{instrument} {date}" if last else None)
+            for key, result in contract_checks(FEATURES, features, BookFeaturesModel).items():
+                checks[key].append(result)
+    yield dg.MaterializeResult()
+    yield from partition_check_evaluations(context, checks)
+
+
+def _describe_day(
+    context: dg.AssetExecutionContext, key: str, features: pl.DataFrame, plot_title: str | None
+) -> None:
+    """The day's materialization metadata; the plot only for an instrument's last day of the run
+    (``plot_title`` given), as for the raw snapshots."""
+    metadata = {
+        "dagster/row_count": features.height,
+        "preview": dg.MetadataValue.md(markdown_table(features.drop("instrument", "date"))),
+        "mean_spread_bps": float(features["spread_bps"].mean() or 0.0),
+        "volume": float(features["volume_1s"].sum()),
+    }
+    if plot_title:
+        png = mid_and_spread_png(features, plot_title)
+        metadata["mid_and_spread"] = dg.MetadataValue.md(png_markdown(png, "mid and spread"))
+    context.add_asset_metadata(metadata, partition_key=key)
+
+
+def _coverage_check(covered: dict[str, int]) -> dg.AssetCheckResult:
     one_each = covered["feature_rows"] == covered["snapshot_rows"] and covered["duplicate_keys"] == 0
-    yield dg.AssetCheckResult(
+    return dg.AssetCheckResult(
+        asset_key=FEATURES,
         check_name="one_row_per_snapshot",
         passed=one_each,
         description=None
