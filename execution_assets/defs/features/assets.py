@@ -8,6 +8,7 @@ import polars as pl
 from execution_assets.defs.contracts import check_spec, table_metadata
 from execution_assets.defs.partitions import (
     INGEST_BACKFILL,
+    add_partition_metadata,
     contract_checks,
     instrument_date_key,
     instrument_date_partitions,
@@ -94,7 +95,7 @@ def _describe_day(
     if plot_title:
         png = mid_and_spread_png(features, plot_title)
         metadata["mid_and_spread"] = dg.MetadataValue.md(png_markdown(png, "mid and spread"))
-    context.add_asset_metadata(metadata, partition_key=key)
+    add_partition_metadata(context, FEATURES, key, metadata)
 
 
 def _coverage_check(covered: dict[str, int]) -> dg.AssetCheckResult:

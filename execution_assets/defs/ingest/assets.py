@@ -6,6 +6,7 @@ import polars as pl
 from execution_assets.defs.contracts import check_spec, table_metadata
 from execution_assets.defs.partitions import (
     INGEST_BACKFILL,
+    add_partition_metadata,
     contract_checks,
     instrument_date_key,
     instrument_date_partitions,
@@ -125,11 +126,14 @@ def raw_market_data(context: dg.AssetExecutionContext, duckdb: WarehouseResource
                 frames = [getattr(day, column) for day in loaded.values()]
                 insert_frame(con, table, pl.concat(frames, how="vertical_relaxed"))  # sources may differ in types
             for key, day in loaded.items():
-                context.log.info(
+                checks[key] = _describe_day(context, key, day, plot=day.date == last_day[day.instrument])
+            context.log.info(  # one line per chunk: each log line is an event written to the instance
+                "\n".join(
                     f"{day.instrument} {day.date}: {day.snapshots.height:,} snapshots, {day.trades.height:,} trades, "
                     f"{day.quarantine.height:,} quarantined, from {day.source}"
+                    for day in loaded.values()
                 )
-                checks[key] = _describe_day(context, key, day, plot=day.date == last_day[day.instrument])
+            )
             for asset, column, model in ((SNAPSHOTS, "snapshots", L2SnapshotsModel), (TRADES, "trades", TradesModel)):
                 contracts = contract_checks(asset, {key: getattr(day, column) for key, day in loaded.items()}, model)
                 for key, result in contracts.items():
@@ -163,8 +167,11 @@ def _describe_day(
         )
         png = mid_and_spread_png(book, f"{day.instrument} {day.date}")
         snapshot_metadata["mid_and_spread"] = dg.MetadataValue.md(png_markdown(png, "mid and spread"))
-    context.add_asset_metadata(snapshot_metadata, asset_key=SNAPSHOTS, partition_key=key)
-    context.add_asset_metadata(
+    add_partition_metadata(context, SNAPSHOTS, key, snapshot_metadata)
+    add_partition_metadata(
+        context,
+        TRADES,
+        key,
         {
             "dagster/row_count": day.trades.height,
             "source": day.source,
@@ -174,8 +181,6 @@ def _describe_day(
             "seller_initiated": int((day.trades["side"] == -1).sum()),
             "preview": dg.MetadataValue.md(markdown_table(day.trades)),
         },
-        asset_key=TRADES,
-        partition_key=key,
     )
     return [
         *_quarantine_checks(SNAPSHOTS, snapshot_quarantine, day.snapshots.height),
