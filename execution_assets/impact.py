@@ -2,8 +2,9 @@
 
 Units (DESIGN section 4): impact is a price change as a fraction of the arrival price;
 order sizes are fractions of ADV; trading rates are participations, i.e. the order's
-rate divided by the average market volume rate ``ADV / SESSION_SECONDS``. Parameters are
-therefore dimensionless and comparable across instruments.
+rate divided by the average market volume rate ``ADV / session_seconds``, the seconds of the
+instrument's trading day (its reference sessions). Parameters are therefore dimensionless and
+comparable across instruments.
 """
 
 from __future__ import annotations
@@ -12,14 +13,16 @@ from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
-SESSION_SECONDS = 23_400  # 09:30 to 16:00
+US_EQUITY_SESSION_SECONDS = 23_400  # 09:30 to 16:00 New York: the default problem's trading day
+# The synthetic market's day, one US-equity session (market/synthetic builds its arrays on it).
+SESSION_SECONDS = US_EQUITY_SESSION_SECONDS
 
 
 @dataclass(frozen=True)
 class ImpactParams:
     """Temporary, permanent and transient impact of one instrument.
 
-    temporary:  eta * sign(q) * |p|^beta, p = (q / tau) / (ADV / SESSION_SECONDS)
+    temporary:  eta * sign(q) * |p|^beta, p = (q / tau) / (ADV / session_seconds)
     permanent:  gamma * sign(q) * |q / ADV|^delta, charged once per share traded
     transient:  sum_j kappa * exp(-rho (t - t_j)) * q_j / ADV  (Obizhaeva-Wang kernel)
     """
@@ -46,9 +49,12 @@ class ImpactParams:
         return asdict(self)
 
 
-def participation(shares: np.ndarray | float, step_seconds: float, adv_shares: float) -> np.ndarray:
-    """Signed trading rate as a multiple of the average market volume rate."""
-    return np.asarray(shares, dtype=float) / step_seconds / (adv_shares / SESSION_SECONDS)
+def participation(
+    shares: np.ndarray | float, step_seconds: float, adv_shares: float, session_seconds: float = US_EQUITY_SESSION_SECONDS
+) -> np.ndarray:
+    """Signed trading rate as a multiple of the average market volume rate ``ADV / session_seconds``
+    (ADV is per trading day of ``session_seconds``; the default is the synthetic market's day)."""
+    return np.asarray(shares, dtype=float) / step_seconds / (adv_shares / session_seconds)
 
 
 def temporary_impact(p: np.ndarray | float, params: ImpactParams) -> np.ndarray:

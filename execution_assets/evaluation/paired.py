@@ -44,7 +44,7 @@ def pov_rate(problem: ExecutionProblem, volume_curve: np.ndarray | None, start_s
     Capped at 100%: an order larger than the market's volume over the horizon leaves a remainder
     that POV executes at the last step, at its cost.
     """
-    expected = volume_fractions(volume_curve, start_s, problem.tau_s, problem.n_steps).sum()
+    expected = volume_fractions(volume_curve, start_s, problem.tau_s, problem.n_steps, problem.session_seconds).sum()
     needed = problem.size_frac_adv / max(expected * POV_FINISH_FRACTION, 1e-12)
     return float(min(1.0, needed))
 

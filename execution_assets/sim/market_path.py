@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from execution_assets.impact import SESSION_SECONDS
 from execution_assets.sim.problem import REGIME_VOL_MULTIPLIER, REGIMES, ExecutionProblem
 
 STREAMS = ("price", "signal", "regime", "start", "trend")
@@ -210,7 +209,7 @@ def regime_tables(problem: ExecutionProblem) -> tuple[np.ndarray, np.ndarray]:
 
     A trend whose direction is drawn per episode is not in the drift: ``trend_step`` times the
     episode's direction is added while it is in the trending regime."""
-    step_frac = problem.tau_s / SESSION_SECONDS
+    step_frac = problem.tau_s / problem.session_seconds
     vol = np.array([problem.sigma_step * REGIME_VOL_MULTIPLIER[r] for r in REGIMES])
     drift = np.array([problem.regime_drift_per_day(r) * step_frac for r in REGIMES])
     return vol, drift
@@ -218,7 +217,7 @@ def regime_tables(problem: ExecutionProblem) -> tuple[np.ndarray, np.ndarray]:
 
 def trend_step(problem: ExecutionProblem) -> float:
     """The trend's drift per step, before its direction (0 unless the direction is drawn)."""
-    return problem.trend_per_day * problem.tau_s / SESSION_SECONDS if draws_trend(problem) else 0.0
+    return problem.trend_per_day * problem.tau_s / problem.session_seconds if draws_trend(problem) else 0.0
 
 
 # elements per block of rows in ``parametric_path``: a block's arrays stay in the core's cache

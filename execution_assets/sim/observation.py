@@ -13,7 +13,7 @@ the path features at step k use returns up to step k only.
     imbalance         side * I_k, the OU imbalance signal (std 1; 0 without signal)
     momentum          side * EWMA (weight 0.2, prior 0) of unaffected step returns in sigma_step units
     price_move        side * (S_k / S_0 - 1) in bps / 100: observed mid, own impact included
-    participation     shares executed / market volume since arrival (ADV k tau / SESSION), / 10
+    participation     shares executed / market volume since arrival (ADV k tau / session_seconds), / 10
     transient_impact  J_k in bps / 10 (the decaying Obizhaeva-Wang displacement, side-signed)
     last_fill         side * (P_{k-1} / S_0 - 1) in bps / 100: the last step's fill price (for a
                       step that traded nothing, the price its first share would have paid); 0 at k=0
@@ -34,7 +34,6 @@ import math
 
 import numpy as np
 
-from execution_assets.impact import SESSION_SECONDS
 from execution_assets.sim.problem import ExecutionProblem
 
 OBS_FIELDS = (
@@ -91,7 +90,7 @@ def feature_sigma(problem: ExecutionProblem) -> float:
 
 def context_fields(problem: ExecutionProblem) -> dict[str, float]:
     """The fields fixed for the whole episode (clipped like the others)."""
-    sigma_h_bps = problem.sigma_daily * np.sqrt(problem.horizon_s / SESSION_SECONDS) * BPS
+    sigma_h_bps = problem.sigma_daily * np.sqrt(problem.horizon_s / problem.session_seconds) * BPS
     values = {
         "spread": 2.0 * problem.half_spread_bps / 10.0,
         "size": problem.size_frac_adv * 10.0,
@@ -105,7 +104,7 @@ def participation_scale(problem: ExecutionProblem) -> np.ndarray:
     """Per step k: the factor turning executed shares into the participation field (0 at k=0)."""
     k = np.arange(problem.n_steps + 1, dtype=float)
     with np.errstate(divide="ignore"):
-        scale = SESSION_SECONDS / (problem.adv_shares * problem.tau_s * k) * PARTICIPATION_SCALE
+        scale = problem.session_seconds / (problem.adv_shares * problem.tau_s * k) * PARTICIPATION_SCALE
     scale[0] = 0.0
     return scale
 

@@ -13,15 +13,17 @@ Implementation shortfall (IS) in bps of arrival notional, signed (positive = cos
 
 The discrete dynamics in full (q_k >= 0 shares, a_k = q_k / ADV, all terms fractions of S_0):
 
-    P_k     = S_k + side S_0 (half_spread + eta p_k^beta),   p_k = a_k SESSION_SECONDS / tau
+    P_k     = S_k + side S_0 (half_spread + eta p_k^beta),   p_k = a_k D / tau
     S_k     = S_0 (1 + U_k + side (Perm_k + J_k))            (the observed, pre-trade mid)
-    U_{k+1} = U_k + sigma_step m(r_k) z_k + mu(r_k) tau / SESSION_SECONDS + c_alpha I_k
+    U_{k+1} = U_k + sigma_step m(r_k) z_k + mu(r_k) tau / D + c_alpha I_k
     Perm_{k+1} = Perm_k + gamma a_k^delta
     J_{k+1} = (J_k + kappa a_k) exp(-rho tau)                (J_0 = 0; trade k sees J_k only)
     I_{k+1} = phi I_k + sqrt(1 - phi^2) e_{k+1},  I_0 ~ N(0, 1),  phi = exp(-theta tau)
 
-U is the unaffected (exogenous) path; z, e are iid N(0, 1). The signal is the exact sampling
-of the OU process dI = -theta I dt + sqrt(2 theta) dB, and the mid drifts by
+D = ``session_seconds``, the trading day ADV, sigma_daily and the daily drifts are per (23,400 s
+for US equities, 82,800 on CME Globex). U is the unaffected (exogenous) path; z, e are iid
+N(0, 1). The signal is the exact sampling of the OU process dI = -theta I dt + sqrt(2 theta) dB,
+and the mid drifts by
 ``signal_alpha_bps_per_s`` * 1e-4 * I_t per second, so the predicted move over step k is
 c_alpha I_k with c_alpha = alpha 1e-4 (1 - phi) / theta (the integral of E[I_t | I_k] over
 the step; ``signal_drift_per_unit``). Regimes r_k: "normal" (m = 1, mu = drift_per_day),
@@ -39,7 +41,7 @@ from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 
-from execution_assets.impact import SESSION_SECONDS, ImpactParams
+from execution_assets.impact import US_EQUITY_SESSION_SECONDS, ImpactParams
 
 REGIMES = ("normal", "volatile", "trending")
 REGIME_VOL_MULTIPLIER = {"normal": 1.0, "volatile": 2.0, "trending": 1.0}
@@ -64,6 +66,7 @@ class ExecutionProblem:
     trend_per_day: float = 0.02  # size of the extra drift in the "trending" regime, fraction per session
     trend_sign: int = 0  # the trend's direction: +1 up, -1 down, 0 drawn per episode (equally likely)
     regime_switch_rate_per_s: float = 0.0  # hazard of leaving the current regime; 0 = static
+    session_seconds: float = float(US_EQUITY_SESSION_SECONDS)  # the trading day ADV, sigma and drifts are per
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -86,6 +89,8 @@ class ExecutionProblem:
             raise ValueError("signal_mean_reversion_per_s and regime_switch_rate_per_s must be >= 0")
         if self.signal_alpha_bps_per_s != 0 and self.signal_mean_reversion_per_s == 0:
             raise ValueError("signal_alpha_bps_per_s != 0 needs signal_mean_reversion_per_s > 0 (the OU signal)")
+        if not self.session_seconds > 0:
+            raise ValueError(f"session_seconds must be > 0, got {self.session_seconds!r}")
         if self.adv_shares <= 0 or self.arrival_price <= 0:
             raise ValueError(f"adv_shares and arrival_price must be > 0, got {self.adv_shares}, {self.arrival_price}")
 
@@ -100,7 +105,7 @@ class ExecutionProblem:
     @property
     def sigma_step(self) -> float:
         """Std of the mid's fractional move over one step (nominal: the normal regime's)."""
-        return self.sigma_daily * np.sqrt(self.tau_s / SESSION_SECONDS)
+        return self.sigma_daily * np.sqrt(self.tau_s / self.session_seconds)
 
     @property
     def has_signal(self) -> bool:

@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from execution_assets.impact import SESSION_SECONDS, transient_decay_factor
+from execution_assets.impact import transient_decay_factor
 from execution_assets.sim.market_path import MarketPath, Shocks, draw_path, validate_replay_mid
 from execution_assets.sim.observation import (
     CLIP_BOUND,
@@ -144,7 +144,7 @@ class CostConstants:
             hs=problem.half_spread_bps / BPS,
             beta=imp.beta,
             delta=imp.delta,
-            temp_coef=imp.eta * (SESSION_SECONDS / (tau * adv)) ** imp.beta,
+            temp_coef=imp.eta * (problem.session_seconds / (tau * adv)) ** imp.beta,
             perm_coef=imp.gamma / adv**imp.delta,
             trans_coef=imp.kappa / adv,
             decay=transient_decay_factor(tau, imp),

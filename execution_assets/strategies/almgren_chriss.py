@@ -24,7 +24,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from execution_assets.impact import SESSION_SECONDS
 from execution_assets.sim.problem import ExecutionProblem
 from execution_assets.strategies.schedule_costs import linearized_problem
 
@@ -157,7 +156,7 @@ def ac_params_from_problem(problem: ExecutionProblem, *, linearize: bool = False
         eta=s0 * imp.eta / adv,
         gamma=s0 * imp.gamma / adv,
         epsilon=s0 * problem.half_spread_bps * 1e-4,
-        T=problem.horizon_s / SESSION_SECONDS,
+        T=problem.horizon_s / problem.session_seconds,
         N=problem.n_steps,
         lam=problem.risk_aversion * 1e4 / (x * s0),
     )

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from execution_assets.impact import SESSION_SECONDS
 from execution_assets.sim.problem import ExecutionProblem
 from execution_assets.strategies.almgren_chriss import ac_problem_trades
 from execution_assets.strategies.base import ScheduleStrategy, nominal_problem
@@ -19,20 +18,23 @@ from execution_assets.strategies.schedule_costs import linearized_problem
 from execution_assets.strategies.static_optimal import optimal_linear_schedule
 
 
-def volume_fractions(volume_curve: np.ndarray | None, start_s: float, tau_s: float, n_steps: int) -> np.ndarray:
+def volume_fractions(
+    volume_curve: np.ndarray | None, start_s: float, tau_s: float, n_steps: int, session_seconds: float
+) -> np.ndarray:
     """Expected share of the day's volume in each step [start + k tau, start + (k+1) tau).
 
-    ``volume_curve``: shares of daily volume in equal buckets covering the session (None = flat).
+    ``volume_curve``: shares of daily volume in equal buckets covering the trading day of
+    ``session_seconds`` (the instrument's sessions back to back; None = flat).
     """
     end_s = start_s + n_steps * tau_s
-    if start_s < 0 or end_s > SESSION_SECONDS + 1e-9:
-        raise ValueError(f"horizon [{start_s}, {end_s}] s must lie within the session [0, {SESSION_SECONDS}] s")
+    if start_s < 0 or end_s > session_seconds + 1e-9:
+        raise ValueError(f"horizon [{start_s}, {end_s}] s must lie within the session [0, {session_seconds:g}] s")
     if volume_curve is None:
-        return np.full(n_steps, tau_s / SESSION_SECONDS)
+        return np.full(n_steps, tau_s / session_seconds)
     curve = np.asarray(volume_curve, dtype=float)
     if curve.ndim != 1 or curve.size == 0 or not np.all(np.isfinite(curve)) or np.any(curve < 0) or curve.sum() <= 0:
         raise ValueError(f"volume_curve must be a non-empty 1-d array of finite shares >= 0, got {curve!r}")
-    edges = np.linspace(0.0, SESSION_SECONDS, curve.size + 1)
+    edges = np.linspace(0.0, session_seconds, curve.size + 1)
     cumulative = np.concatenate([[0.0], np.cumsum(curve / curve.sum())])
     t = start_s + tau_s * np.arange(n_steps + 1)
     return np.diff(np.interp(t, edges, cumulative))
@@ -55,7 +57,7 @@ class VWAP(ScheduleStrategy):
         self.volume_curve, self.start_s = volume_curve, start_s
 
     def schedule(self, problem: ExecutionProblem) -> np.ndarray:
-        vol = volume_fractions(self.volume_curve, self.start_s, problem.tau_s, problem.n_steps)
+        vol = volume_fractions(self.volume_curve, self.start_s, problem.tau_s, problem.n_steps, problem.session_seconds)
         if vol.sum() <= 0:
             raise ValueError("VWAP: the volume curve expects no volume over the horizon")
         return vol / vol.sum()
@@ -73,7 +75,7 @@ class POV(ScheduleStrategy):
         self.rate, self.volume_curve, self.start_s = rate, volume_curve, start_s
 
     def schedule(self, problem: ExecutionProblem) -> np.ndarray:
-        vol = volume_fractions(self.volume_curve, self.start_s, problem.tau_s, problem.n_steps)
+        vol = volume_fractions(self.volume_curve, self.start_s, problem.tau_s, problem.n_steps, problem.session_seconds)
         wanted = self.rate * vol / problem.size_frac_adv  # fraction of the order per step
         done = np.minimum(np.cumsum(wanted), 1.0)
         done[-1] = 1.0

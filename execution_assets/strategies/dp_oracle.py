@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from execution_assets.impact import SESSION_SECONDS, participation, permanent_impact, temporary_impact
+from execution_assets.impact import participation, permanent_impact, temporary_impact
 from execution_assets.sim.problem import ExecutionProblem
 from execution_assets.strategies.schedule_costs import BPS, transient_decay_per_step
 from execution_assets.strategies.signal_model import SignalModel, signal_model
@@ -66,10 +66,10 @@ class DPSolution:
         """Stage cost (bps) of trading u from x without its J and signal terms; arrays broadcast."""
         p = self.problem
         shares = u * p.total_shares
-        temp = temporary_impact(participation(shares, p.tau_s, p.adv_shares), p.impact)
+        temp = temporary_impact(participation(shares, p.tau_s, p.adv_shares, p.session_seconds), p.impact)
         perm = permanent_impact(shares / p.adv_shares, p.impact)
         x_next = x - u
-        mu_step = p.side * p.drift_per_day * p.tau_s / SESSION_SECONDS
+        mu_step = p.side * p.drift_per_day * p.tau_s / p.session_seconds
         hs = p.half_spread_bps / BPS
         return BPS * (u * (hs + temp) + x_next * (perm + mu_step)) + p.risk_aversion * BPS**2 * (
             p.sigma_step**2 * x_next**2

@@ -34,7 +34,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from execution_assets.impact import SESSION_SECONDS
 from execution_assets.sim.problem import ExecutionProblem
 from execution_assets.strategies.schedule_costs import BPS, transient_decay_per_step
 from execution_assets.strategies.signal_model import SignalModel, signal_model
@@ -75,9 +74,9 @@ def _stage_cost(problem: ExecutionProblem, sig: SignalModel) -> np.ndarray:
     """Symmetric Q with c_k = w' Q w, w = (x, J, I, 1, u); x' = x - u."""
     imp = problem.impact
     a = problem.size_frac_adv
-    eta_eff = imp.eta * a * SESSION_SECONDS / problem.tau_s
+    eta_eff = imp.eta * a * problem.session_seconds / problem.tau_s
     hs = problem.half_spread_bps / BPS
-    mu_step = problem.drift_per_day * problem.tau_s / SESSION_SECONDS
+    mu_step = problem.drift_per_day * problem.tau_s / problem.session_seconds
     xp = np.array([1.0, 0, 0, 0, -1.0])  # x' as a linear form in w
     e = np.eye(5)
 

@@ -32,7 +32,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from execution_assets.impact import SESSION_SECONDS
 from execution_assets.sim.observation import OBS_INDEX, PRICE_SCALE
 from execution_assets.sim.problem import REGIME_VOL_MULTIPLIER, REGIMES, ExecutionProblem
 from execution_assets.strategies.base import Strategy
@@ -142,7 +141,7 @@ class ObservableOracle(Strategy):
         if self.exact:
             self._plan = self._exact_plan(plans[0])
         else:
-            step = problem.tau_s / SESSION_SECONDS
+            step = problem.tau_s / problem.session_seconds
             self._log_prior = np.log([h.prior for h in hyps])
             self._drift_day = np.array([p.drift_per_day for p in plans])
             self._mean = self._drift_day * step  # per step, side-signed in _update_posterior

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from execution_assets.impact import SESSION_SECONDS, participation, permanent_impact, temporary_impact, transient_decay_factor
+from execution_assets.impact import participation, permanent_impact, temporary_impact, transient_decay_factor
 from execution_assets.sim.problem import ExecutionProblem
 
 BPS = 1e4
@@ -73,10 +73,10 @@ def expected_is_bps(problem: ExecutionProblem, trades: np.ndarray) -> float:
     problem = problem.regime_adjusted()
     imp = problem.impact
     shares = u * problem.total_shares
-    temp = temporary_impact(participation(shares, problem.tau_s, problem.adv_shares), imp)
+    temp = temporary_impact(participation(shares, problem.tau_s, problem.adv_shares, problem.session_seconds), imp)
     perm = permanent_impact(shares / problem.adv_shares, imp)
     perm_before = np.concatenate([[0.0], np.cumsum(perm)[:-1]])
-    mu_step = problem.drift_per_day * problem.tau_s / SESSION_SECONDS
+    mu_step = problem.drift_per_day * problem.tau_s / problem.session_seconds
     hs = problem.half_spread_bps / BPS
     paid = u * (hs + temp + perm_before + transient_state(problem, u))
     drift = problem.side * mu_step * remaining_after(u)
@@ -138,7 +138,7 @@ def linearized_problem(problem: ExecutionProblem) -> ExecutionProblem:
     if imp.beta == 1.0 and imp.delta == 1.0:
         return problem
     twap_frac_adv = problem.size_frac_adv / problem.n_steps
-    twap_participation = twap_frac_adv * SESSION_SECONDS / problem.tau_s
+    twap_participation = twap_frac_adv * problem.session_seconds / problem.tau_s
     return problem.with_(
         impact=imp.with_(
             eta=imp.eta * twap_participation ** (imp.beta - 1.0),
@@ -163,7 +163,7 @@ def linear_cost_model(
     n, a = problem.n_steps, problem.size_frac_adv
     k = np.arange(n)
     lag = k[:, None] - k[None, :]  # row k (payer), column j (earlier trade)
-    eta_eff = imp.eta * a * SESSION_SECONDS / problem.tau_s
+    eta_eff = imp.eta * a * problem.session_seconds / problem.tau_s
     lower = np.zeros((n, n))
     lower[lag > 0] = imp.gamma * a
     if transient and imp.kappa > 0:
@@ -171,7 +171,7 @@ def linear_cost_model(
         lower += np.where(lag > 0, imp.kappa * a * r ** np.maximum(lag, 0), 0.0)
     H = BPS * (eta_eff * np.eye(n) + 0.5 * (lower + lower.T))
     hs = problem.half_spread_bps / BPS
-    mu_step = problem.drift_per_day * problem.tau_s / SESSION_SECONDS if drift else 0.0
+    mu_step = problem.drift_per_day * problem.tau_s / problem.session_seconds if drift else 0.0
     h = BPS * (hs + problem.side * mu_step * k.astype(float))  # sum_k x_{k+1} = sum_j j u_j
     c_diff, c_sig = variance_matrices(problem)
     return LinearCostModel(H=H, h=h, C=c_diff + c_sig)

@@ -22,7 +22,6 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import minimize
 
-from execution_assets.impact import SESSION_SECONDS
 from execution_assets.sim.problem import ExecutionProblem
 from execution_assets.strategies.schedule_costs import (
     expected_is_bps,
@@ -146,7 +145,7 @@ def optimal_power_law_schedule(problem: ExecutionProblem) -> np.ndarray:
     model = linear_cost_model(problem.with_(impact=imp.with_(eta=0.0, beta=1.0)))
     A = model.H + problem.risk_aversion * model.C
     A = A + A.T  # the gradient of u'Au is (A + A')u
-    c = 1e4 * imp.eta * (problem.size_frac_adv * SESSION_SECONDS / problem.tau_s) ** beta
+    c = 1e4 * imp.eta * (problem.size_frac_adv * problem.session_seconds / problem.tau_s) ** beta
 
     def objective(u: np.ndarray) -> tuple[float, np.ndarray]:
         v = np.maximum(u, 0.0)

@@ -48,9 +48,9 @@ def test_vwap_follows_the_volume_curve():
 
 def test_volume_fractions_reject_bad_input():
     with pytest.raises(ValueError, match="within the session"):
-        volume_fractions(None, 23_000.0, 60.0, 30)
+        volume_fractions(None, 23_000.0, 60.0, 30, SESSION_SECONDS)
     with pytest.raises(ValueError, match="volume_curve"):
-        volume_fractions(np.array([1.0, -1.0]), 0.0, 60.0, 10)
+        volume_fractions(np.array([1.0, -1.0]), 0.0, 60.0, 10, SESSION_SECONDS)
 
 
 def test_pov_trades_its_rate_and_completes():
