@@ -11,8 +11,10 @@ per instrument (648 scenarios per instrument and split).
 
 Choices (see docs/decisions.md):
 
-- Decisions: 60 per episode (5 s apart over 5 minutes up to 390 s over a day), or the nearest
-  count below 60 (at least 20) that gives a whole number of seconds per step (replay needs it).
+- A day is the instrument's trading day (``MarketCalibration.session_seconds``: 23,400 s for US
+  equities, 82,800 s on CME Globex), the unit of ADV, sigma_daily and the daily drifts.
+- Decisions: 60 per episode (5 s apart over 5 minutes up to 390 s over a US-equity day), or the
+  nearest count below 60 (at least 20) that gives a whole number of seconds per step (replay needs it).
 - Urgency is Almgren-Chriss's kappa*T (0.5, 2, 5: near-TWAP, moderate, strongly front-loaded).
   It is turned into the risk aversion lambda (1/bps) of the objective E[IS] + lambda Var[IS]
   with the continuous-time relation kappa^2 = lambda sigma^2 / eta on the scenario's
@@ -42,19 +44,20 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from execution_assets.impact import SESSION_SECONDS, ImpactParams, participation
+from execution_assets.impact import US_EQUITY_SESSION_SECONDS, ImpactParams, participation
+from execution_assets.market import reference
 from execution_assets.market.instruments import DEFAULT_INSTRUMENTS
 from execution_assets.sim.problem import REGIMES, ExecutionProblem
 from execution_assets.warehouse import run_sql_file
 
 SIZES_PCT_ADV = (1.0, 5.0, 10.0)
-HORIZONS_S = (300, 1800, 3600, SESSION_SECONDS)
+INTRADAY_HORIZONS_S = (300, 1800, 3600)  # and one trading day (``horizons_for``)
 URGENCY_KAPPA_T = {"low": 0.5, "medium": 2.0, "high": 5.0}
 SIDES = (1, -1)
 IMPACT_MODELS = ("linear", "square_root", "transient")
 SPLIT_SEEDS = {"train": (0, 1_000_000), "validation": (1_000_000, 2_000_000), "test": (2_000_000, 3_000_000)}
 TARGET_STEPS, MIN_STEPS = 60, 20
-DAY_START_S = 1800  # intraday orders start at 10:00, after the opening half hour
+DAY_START_S = 1800  # intraday orders start after the opening half hour (10:00 for US equities)
 SEEDS_PER_INSTRUMENT = 10_000
 
 # The built-in synthetic market's alpha signal, used for instruments it does not define.
@@ -77,19 +80,23 @@ class MarketCalibration:
     arrival_price: float
     signal_mean_reversion_per_s: float
     signal_alpha_bps_per_s: float
+    session_seconds: float  # the trading day ADV and sigma_daily are per (the volume curve covers it)
     volume_curve: np.ndarray | None = field(default=None, compare=False)  # shares per bucket, sum 1
     source: str = "defaults"  # "calibration" | "calibration+defaults" | "defaults"
     as_of: dt.date | None = None
     notes: str = ""  # which values are defaults, and why
 
 
-def _signal_alpha_bps_per_s(sigma_daily: float, alpha_sigmas: float) -> float:
-    return alpha_sigmas * sigma_daily / np.sqrt(SESSION_SECONDS) * 1e4
+def _signal_alpha_bps_per_s(sigma_daily: float, alpha_sigmas: float, session_seconds: float) -> float:
+    """alpha in bps per second from alpha in 1-second sigmas (sigma_daily over a day of session_seconds)."""
+    return alpha_sigmas * sigma_daily / np.sqrt(session_seconds) * 1e4
 
 
 def default_calibration(instrument: str) -> MarketCalibration:
-    """The built-in synthetic instrument's true parameters, or generic defaults for others."""
+    """The built-in synthetic instrument's true parameters, or generic defaults for others, on the
+    instrument's reference trading day (the synthetic market's instruments are US equities)."""
     spec = DEFAULT_INSTRUMENTS.get(instrument)
+    day = float(reference.session_seconds(instrument))
     if spec is None:
         sigma = GENERIC_DEFAULTS["sigma_daily"]
         return MarketCalibration(
@@ -100,7 +107,8 @@ def default_calibration(instrument: str) -> MarketCalibration:
             adv_shares=GENERIC_DEFAULTS["adv_shares"],
             arrival_price=GENERIC_DEFAULTS["arrival_price"],
             signal_mean_reversion_per_s=DEFAULT_SIGNAL_REVERSION_PER_S,
-            signal_alpha_bps_per_s=_signal_alpha_bps_per_s(sigma, DEFAULT_SIGNAL_ALPHA_SIGMAS),
+            signal_alpha_bps_per_s=_signal_alpha_bps_per_s(sigma, DEFAULT_SIGNAL_ALPHA_SIGMAS, day),
+            session_seconds=day,
             notes="no calibration: generic defaults",
         )
     p = spec.params
@@ -112,14 +120,16 @@ def default_calibration(instrument: str) -> MarketCalibration:
         adv_shares=p.adv_shares,
         arrival_price=p.start_price,
         signal_mean_reversion_per_s=p.signal_reversion_per_s,
-        signal_alpha_bps_per_s=_signal_alpha_bps_per_s(p.sigma_daily, p.signal_alpha),
+        signal_alpha_bps_per_s=_signal_alpha_bps_per_s(p.sigma_daily, p.signal_alpha, day),
+        session_seconds=day,
         volume_curve=p.volume_shape.minute_weights(),
         notes="no calibration: the synthetic market's true parameters",
     )
 
 
 def calibration_from_row(row: Mapping[str, object], volume_curve: np.ndarray | None = None) -> MarketCalibration:
-    """A ``calibration.latest_impact_params`` row; NULL estimates fall back to the defaults."""
+    """A ``calibration.latest_impact_params`` row; NULL estimates fall back to the defaults, a
+    row without ``session_seconds`` (calibrated before it was stored) to the reference day."""
     instrument = str(row["instrument"])
     fallback = default_calibration(instrument)
     missing: list[str] = []
@@ -144,7 +154,8 @@ def calibration_from_row(row: Mapping[str, object], volume_curve: np.ndarray | N
         kappa = fallback.impact.kappa or DEFAULT_TRANSIENT["kappa"]
         rho = fallback.impact.transient_decay_per_s or DEFAULT_TRANSIENT["transient_decay_per_s"]
     sigma = pick("sigma_daily", fallback.sigma_daily)
-    alpha_sigmas = fallback.signal_alpha_bps_per_s / _signal_alpha_bps_per_s(fallback.sigma_daily, 1.0)
+    day = float(row.get("session_seconds") or fallback.session_seconds)
+    alpha_sigmas = fallback.signal_alpha_bps_per_s / _signal_alpha_bps_per_s(fallback.sigma_daily, 1.0, fallback.session_seconds)
     notes = f"defaults for {', '.join(missing)}" if missing else ""
     if row.get("null_reason"):
         notes = f"{notes}; calibration: {row['null_reason']}".lstrip("; ")
@@ -156,7 +167,8 @@ def calibration_from_row(row: Mapping[str, object], volume_curve: np.ndarray | N
         adv_shares=pick("adv_shares", fallback.adv_shares),
         arrival_price=fallback.arrival_price,
         signal_mean_reversion_per_s=fallback.signal_mean_reversion_per_s,
-        signal_alpha_bps_per_s=_signal_alpha_bps_per_s(sigma, alpha_sigmas),
+        signal_alpha_bps_per_s=_signal_alpha_bps_per_s(sigma, alpha_sigmas, day),
+        session_seconds=day,
         volume_curve=volume_curve if volume_curve is not None else fallback.volume_curve,
         source="calibration+defaults" if missing else "calibration",
         as_of=row.get("as_of"),  # type: ignore[arg-type]
@@ -188,9 +200,16 @@ def n_steps_for(horizon_s: float) -> int:
     raise ValueError(f"horizon {seconds} s has no step count in [{MIN_STEPS}, {TARGET_STEPS}] with whole-second steps")
 
 
-def start_s_for(horizon_s: float) -> float:
-    """Seconds after the open when the order starts (10:00, or earlier so it ends by the close)."""
-    return float(min(DAY_START_S, SESSION_SECONDS - horizon_s))
+def horizons_for(session_seconds: float) -> tuple[float, ...]:
+    """The grid's horizons: 5 min, 30 min, 1 h and the instrument's trading day."""
+    if not session_seconds > INTRADAY_HORIZONS_S[-1]:
+        raise ValueError(f"a trading day of {session_seconds!r} s is not longer than the grid's intraday horizons {INTRADAY_HORIZONS_S}")
+    return (*INTRADAY_HORIZONS_S, session_seconds)
+
+
+def start_s_for(horizon_s: float, session_seconds: float) -> float:
+    """Seconds after the open when the order starts (DAY_START_S, or earlier so it ends by the close)."""
+    return float(min(DAY_START_S, session_seconds - horizon_s))
 
 
 def model_impact(calibration: MarketCalibration, impact_model: str, size_frac_adv: float, n_steps: int, tau_s: float) -> ImpactParams:
@@ -199,7 +218,7 @@ def model_impact(calibration: MarketCalibration, impact_model: str, size_frac_ad
         raise ValueError(f"impact_model must be one of {IMPACT_MODELS}, got {impact_model!r}")
     cal = calibration.impact
     twap_frac_adv = size_frac_adv / n_steps
-    p_twap = float(participation(twap_frac_adv * calibration.adv_shares, tau_s, calibration.adv_shares))
+    p_twap = float(participation(twap_frac_adv * calibration.adv_shares, tau_s, calibration.adv_shares, calibration.session_seconds))
     eta_line = cal.eta * p_twap ** (cal.beta - 1.0)  # eta p = eta_cal p^beta at p_twap
     gamma_line = cal.gamma * twap_frac_adv ** (cal.delta - 1.0)
     if impact_model == "square_root":
@@ -217,12 +236,12 @@ def risk_aversion_for(urgency_kappa_t: float, calibration: MarketCalibration, si
 
     E[IS_bps] = 1e4 eta a / T per unit trading rate and Var[IS_bps] = 1e8 sigma^2 T (...), so in
     bps the AC relation reads lambda = kappa^2 eta a / (1e4 sigma^2), with a = X / ADV, T in
-    sessions, eta the linearized temporary impact and sigma the nominal daily volatility.
+    trading days, eta the linearized temporary impact and sigma the nominal daily volatility.
     """
     if calibration.sigma_daily <= 0:
         return 0.0
     eta = model_impact(calibration, "linear", size_frac_adv, n_steps, horizon_s / n_steps).eta
-    kappa = urgency_kappa_t / (horizon_s / SESSION_SECONDS)
+    kappa = urgency_kappa_t / (horizon_s / calibration.session_seconds)
     return float(kappa**2 * eta * size_frac_adv / (1e4 * calibration.sigma_daily**2))
 
 
@@ -249,12 +268,15 @@ def scenario_problem(scenario: Mapping[str, object], calibration: MarketCalibrat
         adv_shares=cal.adv_shares,
         arrival_price=cal.arrival_price,
         trend_per_day=cal.sigma_daily,
+        session_seconds=cal.session_seconds,
     )
 
 
-def scenario_id(instrument: str, impact_model: str, size_pct: float, horizon_s: float, regime: str, urgency: str, side: int, split: str) -> str:
-    """Readable key, e.g. ``SYNTH_LIQ-sqrt-5pct-30m-volatile-high-buy-test``."""
-    horizon = f"{int(horizon_s) // 60}m" if horizon_s < SESSION_SECONDS else "1d"
+def scenario_id(
+    instrument: str, impact_model: str, size_pct: float, horizon_s: float, regime: str, urgency: str, side: int, split: str, session_seconds: float
+) -> str:
+    """Readable key, e.g. ``SYNTH_LIQ-sqrt-5pct-30m-volatile-high-buy-test`` (``1d``: a trading day)."""
+    horizon = f"{int(horizon_s) // 60}m" if horizon_s < session_seconds else "1d"
     side_name = "buy" if side == 1 else "sell"
     return f"{instrument}-{SHORT_NAMES[impact_model]}-{size_pct:g}pct-{horizon}-{regime}-{urgency}-{side_name}-{split}"
 
@@ -262,25 +284,26 @@ def scenario_id(instrument: str, impact_model: str, size_pct: float, horizon_s: 
 def scenario_grid(calibrations: Sequence[MarketCalibration], splits: Iterable[str] = tuple(SPLIT_SEEDS)) -> pl.DataFrame:
     """Every scenario of every instrument and split, with the parameters it is simulated with."""
     rows = []
-    cells = list(itertools.product(IMPACT_MODELS, SIZES_PCT_ADV, HORIZONS_S, REGIMES, URGENCY_KAPPA_T, SIDES))
-    if len(cells) > SEEDS_PER_INSTRUMENT:
-        raise ValueError(f"{len(cells)} scenarios per instrument exceed the {SEEDS_PER_INSTRUMENT} seeds reserved")
     for split in splits:
         if split not in SPLIT_SEEDS:
             raise ValueError(f"unknown split {split!r}; splits are {tuple(SPLIT_SEEDS)}")
         seed_start = SPLIT_SEEDS[split][0]
         for i, cal in enumerate(sorted(calibrations, key=lambda c: c.instrument)):
+            day = cal.session_seconds
+            cells = list(itertools.product(IMPACT_MODELS, SIZES_PCT_ADV, horizons_for(day), REGIMES, URGENCY_KAPPA_T, SIDES))
+            if len(cells) > SEEDS_PER_INSTRUMENT:
+                raise ValueError(f"{len(cells)} scenarios per instrument exceed the {SEEDS_PER_INSTRUMENT} seeds reserved")
             for j, (model, size, horizon, regime, urgency, side) in enumerate(cells):
                 n_steps = n_steps_for(horizon)
                 row = {
-                    "scenario_id": scenario_id(cal.instrument, model, size, horizon, regime, urgency, side, split),
+                    "scenario_id": scenario_id(cal.instrument, model, size, horizon, regime, urgency, side, split, day),
                     "instrument": cal.instrument,
                     "side": side,
                     "size_pct_adv": size,
                     "horizon_s": float(horizon),
                     "n_steps": n_steps,
                     "decision_interval_s": horizon / n_steps,
-                    "start_s": start_s_for(horizon),
+                    "start_s": start_s_for(horizon, day),
                     "regime": regime,
                     "urgency": urgency,
                     "urgency_kappa_t": URGENCY_KAPPA_T[urgency],
@@ -305,6 +328,7 @@ def scenario_grid(calibrations: Sequence[MarketCalibration], splits: Iterable[st
                         "signal_alpha_bps_per_s": problem.signal_alpha_bps_per_s,
                         "trend_per_day": problem.trend_per_day,
                         "arrival_price": problem.arrival_price,
+                        "session_seconds": problem.session_seconds,
                         "params_source": cal.source,
                         "calibration_as_of": cal.as_of,
                     }
@@ -340,6 +364,7 @@ SCENARIO_COLUMNS: dict[str, pl.DataType] = {
     "signal_alpha_bps_per_s": pl.Float64(),
     "trend_per_day": pl.Float64(),
     "arrival_price": pl.Float64(),
+    "session_seconds": pl.Float64(),
     "params_source": pl.String(),
     "calibration_as_of": pl.Date(),
 }
@@ -349,7 +374,8 @@ def stored_problem(scenario: Mapping[str, object]) -> ExecutionProblem:
     """The ``ExecutionProblem`` exactly as recorded in a ``scenarios.execution_scenarios`` row.
 
     Evaluation rebuilds problems from the table, so a later recalibration cannot change what a
-    stored scenario means.
+    stored scenario means. A row without ``session_seconds`` predates it and was built on the
+    US-equity day.
     """
     try:
         return ExecutionProblem(
@@ -374,6 +400,7 @@ def stored_problem(scenario: Mapping[str, object]) -> ExecutionProblem:
             adv_shares=float(scenario["adv_shares"]),
             arrival_price=float(scenario["arrival_price"]),
             trend_per_day=float(scenario["trend_per_day"]),
+            session_seconds=float(scenario.get("session_seconds") or US_EQUITY_SESSION_SECONDS),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"scenario {scenario.get('scenario_id')!r}: cannot build its problem: {exc}") from exc

@@ -10,13 +10,13 @@ import pytest
 from execution_assets.defs.resources import WarehouseResource
 
 from execution_assets import warehouse
-from execution_assets.impact import SESSION_SECONDS
+from execution_assets.impact import US_EQUITY_SESSION_SECONDS
 from execution_assets.scenarios import (
-    HORIZONS_S,
     SPLIT_SEEDS,
     URGENCY_KAPPA_T,
     calibration_from_row,
     default_calibration,
+    horizons_for,
     load_calibrations,
     n_steps_for,
     scenario_grid,
@@ -56,7 +56,7 @@ def test_seeds_are_unique_and_inside_their_split_range(grid):
 
 def test_decisions_per_episode_stay_in_20_to_100_and_the_interval_grows_with_the_horizon(grid):
     assert grid["n_steps"].min() >= 20 and grid["n_steps"].max() <= 100
-    intervals = [h / n_steps_for(h) for h in HORIZONS_S]
+    intervals = [h / n_steps_for(h) for h in horizons_for(US_EQUITY_SESSION_SECONDS)]
     assert intervals == sorted(intervals) and intervals[0] < intervals[-1]
     assert all(float(i).is_integer() for i in intervals)  # replay needs whole-second steps
     assert n_steps_for(1000) == 50
@@ -144,5 +144,9 @@ def _row(g: pl.DataFrame, **where) -> dict:
     return frame.filter(pl.col("side") == 1, pl.col("size_pct_adv") == 5.0).row(0, named=True)
 
 
-def test_session_constant_matches_the_daily_horizon():
-    assert HORIZONS_S[-1] == SESSION_SECONDS
+def test_the_daily_horizon_is_the_instruments_trading_day(grid):
+    assert all(c.session_seconds == US_EQUITY_SESSION_SECONDS for c in CALS)  # the synthetic instruments are US equities
+    assert set(grid["session_seconds"]) == {US_EQUITY_SESSION_SECONDS}
+    assert horizons_for(82_800.0)[-1] == 82_800.0
+    with pytest.raises(ValueError, match="not longer"):
+        horizons_for(3_600.0)

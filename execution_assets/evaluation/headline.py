@@ -22,7 +22,6 @@ import polars as pl
 from execution_assets.agents.config import ALGORITHMS
 from execution_assets.evaluation.agents import algorithm_of
 from execution_assets.evaluation.paired import BASELINES, OBSERVABLE_ORACLE, ORACLE
-from execution_assets.impact import SESSION_SECONDS
 from execution_assets.paths import warehouse_path
 from execution_assets.warehouse import run_sql_file
 
@@ -33,10 +32,11 @@ LABELS = {
 }  # fmt: skip
 
 
-def horizon_label(seconds: float | None) -> str:
+def horizon_label(seconds: float | None, session_seconds: float | None = None) -> str:
+    """"1 day" for a horizon of the instrument's whole trading day (``session_seconds``), else minutes."""
     if seconds is None:
         return "all"
-    return "1 day" if seconds >= SESSION_SECONDS else f"{seconds / 60:g} min"
+    return "1 day" if session_seconds is not None and seconds >= session_seconds else f"{seconds / 60:g} min"
 
 
 METRICS = {"is": "mean IS", "objective": "risk-adjusted cost, mean(IS + lambda risk)"}
@@ -52,7 +52,7 @@ def collapse_seeds(families: pl.DataFrame) -> pl.DataFrame:
         for m in METRICS
         for agg in (pl.col(f"{m}_improvement_bps").min().alias(f"{m}_min_bps"), pl.col(f"{m}_improvement_bps").max().alias(f"{m}_max_bps"))
     ]
-    return tagged.group_by("impact_model", "horizon_s", "strategy", maintain_order=True).agg(
+    return tagged.group_by("impact_model", "horizon_s", "session_seconds", "strategy", maintain_order=True).agg(
         pl.len().alias("n_seeds"),
         pl.col("scenarios").min(),
         pl.col("n_episodes").max(),
@@ -91,13 +91,13 @@ def headline_table(families: pl.DataFrame, metric: str = "is") -> str:
         f"| family | scenarios | {twap_label} | " + " | ".join(LABELS[s] for s in columns) + " |",
         "|---|---:|---:|" + "---:|" * len(columns),
     ]
-    for (model, horizon), group in families.group_by("impact_model", "horizon_s", maintain_order=True):
+    for (model, horizon, day), group in families.group_by("impact_model", "horizon_s", "session_seconds", maintain_order=True):
         by_strategy = {r["strategy"]: r for r in group.iter_rows(named=True)}
         twap = by_strategy.get("twap")
         if twap is None:
             continue
         cells = [_cell(by_strategy[s], twap["scenarios"], metric) if s in by_strategy else "n/a" for s in columns]
-        family = f"{model}, {horizon_label(horizon)}" if model != "all" else "**all scenarios**"
+        family = f"{model}, {horizon_label(horizon, day)}" if model != "all" else "**all scenarios**"
         twap_cost = twap["twap_is_bps"] if metric == "is" else twap["twap_objective_bps"]
         lines.append(f"| {family} | {twap['scenarios']} | {twap_cost:.2f} | " + " | ".join(cells) + " |")
     return "\n".join(lines)

@@ -13,8 +13,8 @@ import polars as pl
 from execution_assets.evaluation.paired import baseline_strategies, evaluate_problem
 from execution_assets.evaluation.plots import cost_distributions_png, frontier_png, lines_png, remaining_curves_png
 from execution_assets.evaluation.report import Report
-from execution_assets.impact import SESSION_SECONDS
 from execution_assets.markdown import markdown_table, round_floats
+from execution_assets.market.reference import instrument
 from execution_assets.scenarios import IMPACT_MODELS, URGENCY_KAPPA_T, MarketCalibration, risk_aversion_for
 from execution_assets.sim.observation import OBS_FIELDS, OBS_HIGH, OBS_LOW
 from execution_assets.sim.problem import ExecutionProblem
@@ -116,7 +116,7 @@ splitting an order into n child orders raises its total permanent impact by sqrt
 rewards bunching trades.""",
     )
     reference = problems["linear"]
-    p_twap = reference.size_frac_adv / reference.n_steps * SESSION_SECONDS / reference.tau_s
+    p_twap = reference.size_frac_adv / reference.n_steps * reference.session_seconds / reference.tau_s
     participation = np.linspace(0.0, 4.0 * p_twap, 200)
     lines = {
         model: 1e4 * p.impact.eta * participation ** p.impact.beta for model, p in problems.items() if model != "transient"
@@ -167,7 +167,8 @@ days shows in the VWAP slippage and in replay (robustness report)."""
             continue
         curves[strategy.name] = np.concatenate([[1.0], 1.0 - np.cumsum(strategy.trades)])
     report.section(f"Schedules: {scenario_id}")
-    report.image(remaining_curves_png(curves, f"Planned schedules, order starts {start_s / 3600 + 9.5:.2f} h"), "schedules")
+    starts = instrument(calibration.instrument).clock_time(int(start_s))  # local time on its trading clock
+    report.image(remaining_curves_png(curves, f"Planned schedules, order starts {starts:%H:%M}"), "schedules")
     if by_horizon.height:
         report.section("Mean IS and improvement vs TWAP by horizon and size (test scenarios)", markdown_table(round_floats(by_horizon), max_rows=60))
     if costs:

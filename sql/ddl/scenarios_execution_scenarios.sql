@@ -31,6 +31,9 @@ CREATE TABLE IF NOT EXISTS scenarios.execution_scenarios (
     signal_alpha_bps_per_s DOUBLE NOT NULL,
     trend_per_day DOUBLE NOT NULL,         -- extra drift of the trending regime, fraction per session
     arrival_price DOUBLE NOT NULL,
+    session_seconds DOUBLE NOT NULL,       -- the trading day ADV, sigma_daily and the daily drifts are per (reference sessions), s
     params_source VARCHAR NOT NULL,        -- calibration | calibration+defaults | defaults
     calibration_as_of DATE                 -- the calibration used (NULL with defaults)
 );
+-- warehouses created before session_seconds: their scenarios were built on the US-equity day
+ALTER TABLE scenarios.execution_scenarios ADD COLUMN IF NOT EXISTS session_seconds DOUBLE DEFAULT 23400;
