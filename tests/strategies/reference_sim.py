@@ -10,7 +10,6 @@ from typing import Callable
 
 import numpy as np
 
-from execution_assets.impact import SESSION_SECONDS
 from execution_assets.sim.problem import ExecutionProblem
 
 # policy(k, x, J, I) -> fraction of the remaining order to trade at step k, arrays of shape (n,)
@@ -39,11 +38,11 @@ def simulate(problem: ExecutionProblem, policy: Policy, n_episodes: int, seed: i
         frac = np.ones(n) if k == p.n_steps - 1 else np.clip(policy(k, x.copy(), J.copy(), I.copy()), 0, 1)
         u = frac * x
         a = u * p.size_frac_adv  # q_k / ADV
-        part = a * SESSION_SECONDS / tau
+        part = a * p.session_seconds / tau
         fill = U + p.side * (perm + J) + p.side * (p.half_spread_bps * 1e-4 + imp.eta * part**imp.beta)
         cost += p.side * u * fill  # side * q (P - S0) / (X S0)
         z = rng.standard_normal(n)
-        U = U + p.sigma_step * z + p.drift_per_day * tau / SESSION_SECONDS + p.signal_drift_per_unit * I
+        U = U + p.sigma_step * z + p.drift_per_day * tau / p.session_seconds + p.signal_drift_per_unit * I
         perm = perm + imp.gamma * a**imp.delta
         J = (J + imp.kappa * a) * decay
         if p.has_signal:
