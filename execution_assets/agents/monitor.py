@@ -9,7 +9,9 @@ E[IS + lambda P] (what the rewards pay and the headline's risk-adjusted table av
 share of TWAP's, or ``capture``, the mean share of the oracle's gain on the sample mean-variance
 objective. When training starts in its final stage the untrained policy is validated too
 (timestep 0): for plan-relative agents it is the plan exactly (bound 0), so a trained checkpoint
-replaces it only where it beats the plan beyond noise on the validation seeds.
+replaces it only where it beats the plan beyond noise on the validation seeds, and only if no
+family of validation problems (impact model x horizon, the headline's rows) is worse than the plan
+beyond noise: a gain on 1-day orders does not buy a loss on 5-minute ones.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from execution_assets.agents.validation import (
     Comparison,
     mean_capture,
     mean_penalized_improvement,
+    plan_family,
     plan_gain_bound,
 )
 
@@ -126,10 +129,12 @@ class TrainingMonitor(BaseCallback):
         comparisons = self.benchmark(stage.family).compare(policy)
         capture = mean_capture(comparisons)
         improvement = mean_penalized_improvement(comparisons)
-        plan_gain, plan_gain_low = plan_gain_bound(comparisons)
+        families = [plan_family(p) for p in self.benchmark(stage.family).problems]
+        plan_gain, plan_gain_low, worst_family = plan_gain_bound(comparisons, families)
+        eligible = self.select_on == "capture" or worst_family >= 0 or self.num_timesteps == 0
         score = capture if self.select_on == "capture" else plan_gain_low
         selected = False
-        if self.curriculum.final and score > self.best_score:
+        if self.curriculum.final and eligible and score > self.best_score:
             self.best_score, self.selected_timestep, selected = score, self.num_timesteps, True
             self.selected_validation = comparisons
             self.model.save(self.run_dir / MODEL_FILE)
@@ -153,6 +158,7 @@ class TrainingMonitor(BaseCallback):
                 "val_penalized_improvement_pct": 100 * improvement,
                 "val_plan_gain_pct": 100 * plan_gain,
                 "val_plan_gain_low_pct": 100 * plan_gain_low,
+                "val_worst_family_high_pct": 100 * worst_family,
                 "val_capture": capture,
                 "val_vs_ac_closed_form_pct": 100 * float(np.mean(closed)) if closed else float("nan"),
                 "selected": selected,
@@ -163,7 +169,8 @@ class TrainingMonitor(BaseCallback):
             f"validation objective {self.rows[-1]['val_agent_bps']:.2f} bps (TWAP {self.rows[-1]['val_twap_bps']:.2f}, "
             f"oracle {self.rows[-1]['val_oracle_bps']:.2f}), capture {capture:.3f}, "
             f"risk-adjusted improvement vs TWAP {100 * improvement:.2f}%, gain over the plan "
-            f"{100 * plan_gain:+.2f}% (lower bound {100 * plan_gain_low:+.2f}%)"
+            f"{100 * plan_gain:+.2f}% (lower bound {100 * plan_gain_low:+.2f}%, worst family's upper bound "
+            f"{100 * worst_family:+.2f}%)"
             + (" [selected]" if selected else "")
         )
         reason = self.curriculum.update(self.num_timesteps, capture)

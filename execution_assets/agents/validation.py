@@ -211,14 +211,28 @@ def mean_capture(comparisons: Sequence[Comparison]) -> float:
     return float(np.mean([c.capture for c in comparisons]))
 
 
-def plan_gain_bound(comparisons: Sequence[Comparison], z: float = 2.0) -> tuple[float, float]:
-    """(mean gain over the plan, its lower bound mean - z SE), both as shares of TWAP's
-    risk-adjusted cost averaged over the problems (paired per-episode standard errors)."""
+def plan_family(problem: ExecutionProblem) -> tuple[str, float]:
+    """The headline's family of a problem: impact model and horizon."""
+    model = "square_root" if problem.impact.beta != 1.0 else "transient" if problem.impact.kappa > 0 else "linear"
+    return model, problem.horizon_s
+
+
+def plan_gain_bound(
+    comparisons: Sequence[Comparison], families: Sequence[object] | None = None, z: float = 2.0
+) -> tuple[float, float, float]:
+    """The gain over the plan as a share of TWAP's risk-adjusted cost, averaged over problems:
+    (mean, mean - z SE, and the least over ``families`` of a family's mean + z SE). The last is
+    negative where some family is worse than the plan beyond noise (paired standard errors)."""
     scale = np.array([abs(c.twap_penalized) for c in comparisons])
     gain = np.array([c.plan_penalized - c.agent_penalized for c in comparisons]) / scale
     se = np.array([c.plan_gain_se for c in comparisons]) / scale
     mean = float(gain.mean())
-    return mean, mean - z * float(np.sqrt((se**2).sum()) / se.size)
+    keys = list(families) if families is not None else [0] * len(comparisons)
+    worst = min(
+        float(gain[idx].mean() + z * np.sqrt((se[idx] ** 2).sum()) / idx.size)
+        for idx in (np.flatnonzero([k == key for k in keys]) for key in dict.fromkeys(keys))
+    )
+    return mean, mean - z * float(np.sqrt((se**2).sum()) / se.size), worst
 
 
 def mean_penalized_improvement(comparisons: Sequence[Comparison]) -> float:

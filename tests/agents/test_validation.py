@@ -73,3 +73,35 @@ def test_yardsticks_score_as_they_should():
 def test_splits_never_share_seeds():
     seeds = {split_seed(s, slot) for s in ("validation", "test") for slot in range(20)}
     assert len(seeds) == 40
+
+
+def test_plan_gain_bound_flags_a_family_worse_than_the_plan():
+    from dataclasses import replace
+
+    from execution_assets.agents.validation import Comparison, plan_gain_bound
+
+    base = Comparison(
+        slot=0, split="validation", n_episodes=1000, risk_aversion=0.0, agent=10.0, twap=20.0, oracle=5.0,
+        almgren_chriss=None, agent_mean_is=10.0, agent_std_is=1.0, ac_closed_form=None, improvement_vs_twap=0.5,
+        improvement_ci=(0.4, 0.6), oracle_improvement_vs_twap=0.75, efficiency=None, efficiency_ci=None, capture=0.6,
+        agent_penalized=10.0, oracle_penalized=5.0, penalized_regret_ci=(4.0, 6.0), twap_penalized=20.0,
+        plan_penalized=12.0, plan_gain_se=0.1,
+    )  # fmt: skip
+    worse = replace(base, slot=1, agent_penalized=13.0)  # 1 bp worse than its plan, 10 standard errors
+    mean, low, worst = plan_gain_bound([base, worse], families=["1 day", "5 min"])
+    assert mean == pytest.approx((2.0 - 1.0) / 20 / 2)
+    assert low < mean and worst < 0
+    _, _, pooled = plan_gain_bound([base, worse], families=["1 day", "1 day"])
+    assert pooled > 0  # within one family the gain outweighs the loss
+
+
+def test_rewards_scale_by_each_problems_twap_cost():
+    from execution_assets.agents.envs import twap_cost_scale
+    from execution_assets.strategies.schedule_costs import expected_is_bps, variance_is_bps2
+
+    problem = family_problems("almgren_chriss")[0]
+    twap = np.full(problem.n_steps, 1 / problem.n_steps)
+
+    expected = expected_is_bps(problem, twap) + problem.risk_aversion * variance_is_bps2(problem, twap)
+    assert twap_cost_scale(problem) == pytest.approx(expected)
+    assert twap_cost_scale(problem.with_(regime="trending")) == pytest.approx(expected)  # nominal regime
