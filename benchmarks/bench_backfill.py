@@ -8,15 +8,17 @@ ways, each on a fresh warehouse and a fresh Dagster home with the project's ``da
 - ``daemon``: ``dagster dev`` (webserver + daemon, as ``make ui`` starts them) and the backfill
   launched through the webserver's GraphQL API as the UI's "Materialize > partitions > Launch
   backfill" does (``launchPartitionBackfill`` with the three assets and the partition keys);
+  ``daemon-job`` launches it from ingest_job's page instead (its partition set);
   timed from the submission until the daemon marks the backfill complete, so the code location's
   first load is left out but the daemon's pick-up, the queue and every run's start-up count.
 
-Run: ``.venv/bin/python -m benchmarks.bench_backfill [--days 126] [--modes library inprocess daemon]``
+Run: ``.venv/bin/python -m benchmarks.bench_backfill [--days 126] [--modes library inprocess daemon daemon-job]``
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import shutil
@@ -29,6 +31,7 @@ import urllib.request
 from pathlib import Path
 
 import dagster as dg
+from dagster._core.execution.backfill import BulkActionStatus
 
 from benchmarks.bench_parallel_ingest import _free_port, _wait_for_server
 from benchmarks.results import write_section
@@ -122,8 +125,14 @@ def _graphql(url: str, query: str, variables: dict) -> dict:
         return json.loads(response.read())
 
 
-def _launch_backfill(url: str, partition_keys: list[str]) -> str:
-    params = {"assetSelection": [{"path": [key]} for key in ASSETS], "partitionNames": partition_keys}
+def _launch_backfill(url: str, partition_keys: list[str], job: bool) -> str:
+    """As the UI launches it: from an asset page (the assets), or from ingest_job's page (its partition set)."""
+    params: dict[str, object] = {"partitionNames": partition_keys}
+    if job:
+        repository = {"repositoryLocationName": "execution_assets", "repositoryName": "__repository__"}
+        params["selector"] = {"partitionSetName": "ingest_job_partition_set", "repositorySelector": repository}
+    else:
+        params["assetSelection"] = [{"path": [key]} for key in ASSETS]
     for attempt in range(60):  # the code location may still be loading
         answer = _graphql(url, LAUNCH, {"params": params})
         launched = (answer.get("data") or {}).get("launchPartitionBackfill") or {}
@@ -135,13 +144,13 @@ def _launch_backfill(url: str, partition_keys: list[str]) -> str:
     raise AssertionError("unreachable")
 
 
-def run_daemon(days: list[tuple[str, object]], root: Path) -> dict[str, float]:
+def run_daemon(days: list[tuple[str, object]], root: Path, job: bool = False) -> dict[str, float]:
     from execution_assets.defs.partitions import instrument_date_key, register_partitions
 
-    home, data = _fresh(root, "daemon")
+    _, data = _fresh(root, "daemon_job" if job else "daemon")
     instance = dg.DagsterInstance.get()
     register_partitions(instance, days)
-    port, log = _free_port(), root / "dagster_dev.log"
+    port, log = _free_port(), root / f"dagster_dev_{'job' if job else 'assets'}.log"
     dagster = Path(sys.executable).with_name("dagster")
     with open(log, "w") as out:
         server = subprocess.Popen(
@@ -152,8 +161,8 @@ def run_daemon(days: list[tuple[str, object]], root: Path) -> dict[str, float]:
         url = f"http://127.0.0.1:{port}"
         _wait_for_server(url, server, log)
         load, start = Load(), time.perf_counter()
-        backfill_id = _launch_backfill(url, [str(instrument_date_key(*day)) for day in days])
-        while (backfill := instance.get_backfill(backfill_id)).status == dg.BulkActionStatus.REQUESTED:
+        backfill_id = _launch_backfill(url, [str(instrument_date_key(*day)) for day in days], job)
+        while (backfill := instance.get_backfill(backfill_id)).status == BulkActionStatus.REQUESTED:
             load.sample()
             time.sleep(1)
         wall = time.perf_counter() - start
@@ -163,7 +172,7 @@ def run_daemon(days: list[tuple[str, object]], root: Path) -> dict[str, float]:
             server.wait(timeout=60)
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
-    if backfill.status != dg.BulkActionStatus.COMPLETED_SUCCESS:
+    if backfill.status != BulkActionStatus.COMPLETED_SUCCESS:
         raise RuntimeError(f"backfill {backfill_id} ended {backfill.status}; see {log}")
     runs = instance.get_run_records(filters=dg.RunsFilter(tags={"dagster/backfill": backfill_id}))
     return {
@@ -175,11 +184,17 @@ def run_daemon(days: list[tuple[str, object]], root: Path) -> dict[str, float]:
     }
 
 
-MODES = {"library": run_library, "inprocess": run_inprocess, "daemon": run_daemon}
+MODES = {
+    "library": run_library,
+    "inprocess": run_inprocess,
+    "daemon": run_daemon,
+    "daemon-job": functools.partial(run_daemon, job=True),
+}
 LABELS = {
     "library": "library only (no Dagster): read + validate, insert, features",
     "inprocess": "in-process: `cli.ingest_days` (what `cli run` / `make run` do)",
-    "daemon": "daemon: UI backfill through `dagster dev`",
+    "daemon": "daemon: UI backfill from the asset page (multiprocess executor: a process per step)",
+    "daemon-job": "daemon: UI backfill from `ingest_job`'s page (in-process executor)",
 }
 
 

@@ -28,9 +28,10 @@ instrument_date_partitions = dg.MultiPartitionsDefinition(
 
 # Days a run ingests and computes features for. A backfill splits per instrument (Dagster groups
 # a multi-partition subset by its dimension with fewer keys), then into runs of at most this many
-# days: 6 months of 2 instruments (252 instrument-days) is 4 runs. Larger runs save little more
-# start-up time, and a bad file fails every day of its run (one transaction).
-MAX_DAYS_PER_RUN = 64
+# days: six months (126 trading days) of 2 instruments is 2 runs. A run's start-up (processes
+# importing the code location) costs as much as 20-40 days of work; memory does not grow with
+# the range (days are read in chunks); a bad file fails every day of its run (one transaction).
+MAX_DAYS_PER_RUN = 128
 INGEST_BACKFILL = dg.BackfillPolicy.multi_run(max_partitions_per_run=MAX_DAYS_PER_RUN)
 
 

@@ -5,6 +5,7 @@ import json
 import dagster as dg
 
 from execution_assets.defs.partitions import (
+    MAX_DAYS_PER_RUN,
     date_partitions,
     instrument_date_key,
     instrument_date_partitions,
@@ -17,7 +18,13 @@ ingest_job = dg.define_asset_job(
     "ingest_job",
     selection=dg.AssetSelection.assets("raw_l2_snapshots", "raw_trades", "book_features"),
     partitions_def=instrument_date_partitions,
-    description="Ingest one instrument-day (landing file or synthetic market) and compute its features.",
+    description=(
+        "Ingest instrument-days (landing files or synthetic market) and compute their features: one "
+        f"partition, or a backfill's range of up to {MAX_DAYS_PER_RUN} days of an instrument per run."
+    ),
+    # the two steps run one after the other anyway (and take the duckdb pool in turn): in one
+    # process a run imports the code location once instead of three times (run + one per step)
+    executor_def=dg.in_process_executor,
 )
 
 
