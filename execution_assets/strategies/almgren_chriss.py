@@ -15,7 +15,8 @@ This is exactly the simulator's convention (``ExecutionProblem``): the paper's n
 filled at the pre-trade mid S_k. ``ac_params_from_problem`` converts the dimensionless problem:
 eta_AC = S0 eta / ADV ($/share per share/day), gamma_AC = S0 gamma / ADV, epsilon = S0 * half
 spread, sigma_AC = S0 sigma_daily, T = horizon in trading days (horizon_s / session_seconds), and
-lambda_AC = lambda_bps * 1e4 / (X S0) so that E[IS_bps] + lambda_bps Var[IS_bps] = 1e4 / (X S0) * (E + lambda_AC V).
+lambda_AC = lambda_bps * 1e4 / (X S0) so that
+E[IS_bps] + lambda_bps Var[IS_bps] = 1e4 / (X S0) * (E + lambda_AC V).
 """
 
 from __future__ import annotations
