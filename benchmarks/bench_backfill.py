@@ -6,19 +6,17 @@ ways, each on a fresh warehouse and a fresh Dagster home with the project's ``da
 - ``inprocess``: ``execution_assets.cli.ingest_days``, which ``cli run`` and ``make run`` use: one
   in-process run per range of at most MAX_DAYS_PER_RUN days of an instrument;
 - ``daemon``: ``dagster dev`` (webserver + daemon, as ``make ui`` starts them) and the backfill
-  launched through the webserver's GraphQL API as the UI's "Materialize > partitions > Launch
-  backfill" does (``launchPartitionBackfill`` with the three assets and the partition keys);
-  ``daemon-job`` launches it from ingest_job's page instead (its partition set);
+  launched through the webserver's GraphQL API as the UI's asset page "Materialize > partitions >
+  Launch backfill" does (``launchPartitionBackfill`` with the three assets and the partition keys);
   timed from the submission until the daemon marks the backfill complete, so the code location's
   first load is left out but the daemon's pick-up, the queue and every run's start-up count.
 
-Run: ``.venv/bin/python -m benchmarks.bench_backfill [--days 126] [--modes library inprocess daemon daemon-job]``
+Run: ``.venv/bin/python -m benchmarks.bench_backfill [--days 126] [--modes library inprocess daemon]``
 """
 
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import os
 import shutil
@@ -87,7 +85,7 @@ def run_library(days: list[tuple[str, object]], root: Path) -> dict[str, float]:
     from execution_assets.paths import raw_dir
 
     _, data = _fresh(root, "library")
-    load, start = Load(), time.perf_counter()
+    load, start, cpu = Load(), time.perf_counter(), time.process_time()
     with warehouse.connect() as con:
         for instrument in DEFAULT_INSTRUMENTS:
             dates = [date for name, date in days if name == instrument]
@@ -98,8 +96,8 @@ def run_library(days: list[tuple[str, object]], root: Path) -> dict[str, float]:
                         warehouse.insert_frame(con, table, getattr(day, column))
                 load.sample()
             write_book_features(con, instrument, dates[0], dates[-1])
-    wall = time.perf_counter() - start
-    return {"wall_s": wall, "runs": 0, "load": load.mean, "rows": _feature_rows(data)}
+    wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+    return {"wall_s": wall, "cpu_s": cpu, "runs": 0, "load": load.mean, "rows": _feature_rows(data)}
 
 
 def run_inprocess(days: list[tuple[str, object]], root: Path) -> dict[str, float]:
@@ -107,12 +105,12 @@ def run_inprocess(days: list[tuple[str, object]], root: Path) -> dict[str, float
 
     _, data = _fresh(root, "inprocess")
     instance = dg.DagsterInstance.get()
-    load, start = Load(), time.perf_counter()
+    load, start, cpu = Load(), time.perf_counter(), time.process_time()
     ingest_days(days, instance)
-    wall = time.perf_counter() - start
+    wall, cpu = time.perf_counter() - start, time.process_time() - cpu
     load.sample()
     runs = len(instance.get_run_records())
-    return {"wall_s": wall, "runs": runs, "load": load.mean, "rows": _feature_rows(data)}
+    return {"wall_s": wall, "cpu_s": cpu, "runs": runs, "load": load.mean, "rows": _feature_rows(data)}
 
 
 def _graphql(url: str, query: str, variables: dict) -> dict:
@@ -125,14 +123,8 @@ def _graphql(url: str, query: str, variables: dict) -> dict:
         return json.loads(response.read())
 
 
-def _launch_backfill(url: str, partition_keys: list[str], job: bool) -> str:
-    """As the UI launches it: from an asset page (the assets), or from ingest_job's page (its partition set)."""
-    params: dict[str, object] = {"partitionNames": partition_keys}
-    if job:
-        repository = {"repositoryLocationName": "execution_assets", "repositoryName": "__repository__"}
-        params["selector"] = {"partitionSetName": "ingest_job_partition_set", "repositorySelector": repository}
-    else:
-        params["assetSelection"] = [{"path": [key]} for key in ASSETS]
+def _launch_backfill(url: str, partition_keys: list[str]) -> str:
+    params = {"assetSelection": [{"path": [key]} for key in ASSETS], "partitionNames": partition_keys}
     for attempt in range(60):  # the code location may still be loading
         answer = _graphql(url, LAUNCH, {"params": params})
         launched = (answer.get("data") or {}).get("launchPartitionBackfill") or {}
@@ -144,13 +136,13 @@ def _launch_backfill(url: str, partition_keys: list[str], job: bool) -> str:
     raise AssertionError("unreachable")
 
 
-def run_daemon(days: list[tuple[str, object]], root: Path, job: bool = False) -> dict[str, float]:
+def run_daemon(days: list[tuple[str, object]], root: Path) -> dict[str, float]:
     from execution_assets.defs.partitions import instrument_date_key, register_partitions
 
-    _, data = _fresh(root, "daemon_job" if job else "daemon")
+    _, data = _fresh(root, "daemon")
     instance = dg.DagsterInstance.get()
     register_partitions(instance, days)
-    port, log = _free_port(), root / f"dagster_dev_{'job' if job else 'assets'}.log"
+    port, log = _free_port(), root / "dagster_dev.log"
     dagster = Path(sys.executable).with_name("dagster")
     with open(log, "w") as out:
         server = subprocess.Popen(
@@ -161,7 +153,7 @@ def run_daemon(days: list[tuple[str, object]], root: Path, job: bool = False) ->
         url = f"http://127.0.0.1:{port}"
         _wait_for_server(url, server, log)
         load, start = Load(), time.perf_counter()
-        backfill_id = _launch_backfill(url, [str(instrument_date_key(*day)) for day in days], job)
+        backfill_id = _launch_backfill(url, [str(instrument_date_key(*day)) for day in days])
         while (backfill := instance.get_backfill(backfill_id)).status == BulkActionStatus.REQUESTED:
             load.sample()
             time.sleep(1)
@@ -184,17 +176,11 @@ def run_daemon(days: list[tuple[str, object]], root: Path, job: bool = False) ->
     }
 
 
-MODES = {
-    "library": run_library,
-    "inprocess": run_inprocess,
-    "daemon": run_daemon,
-    "daemon-job": functools.partial(run_daemon, job=True),
-}
+MODES = {"library": run_library, "inprocess": run_inprocess, "daemon": run_daemon}
 LABELS = {
     "library": "library only (no Dagster): read + validate, insert, features",
     "inprocess": "in-process: `cli.ingest_days` (what `cli run` / `make run` do)",
-    "daemon": "daemon: UI backfill from the asset page (multiprocess executor: a process per step)",
-    "daemon-job": "daemon: UI backfill from `ingest_job`'s page (in-process executor)",
+    "daemon": "daemon: UI backfill from an asset page, through `dagster dev`",
 }
 
 
@@ -203,6 +189,7 @@ def write_results(results: dict[str, dict[str, float]], n_days: int, days_per_in
 
     rows = "\n".join(
         f"| {LABELS[mode]} | {r['runs'] or '-'} | {r['wall_s']:.0f} | {r['wall_s'] / n_days:.2f} "
+        f"| {format(r['cpu_s'], '.0f') if 'cpu_s' in r else '-'} "
         f"| {format(r['run_s'], '.0f') if 'run_s' in r else '-'} | {r['load']:.1f} |"
         for mode, r in results.items()
     )
@@ -217,12 +204,13 @@ instrument into runs of at most {MAX_DAYS_PER_RUN} days. "wall s" of the daemon 
 GraphQL submission to the backfill's completion; "first run start to last run end" leaves out the
 daemon's pick-up.
 
-| how | runs | wall s | s per instrument-day | first run start to last run end, s | load avg |
-| --- | --- | --- | --- | --- | --- |
+| how | runs | wall s | s per instrument-day | CPU s (this process, DuckDB threads included) | first run start to last run end, s | load avg |
+| --- | --- | --- | --- | --- | --- | --- |
 {rows}
 
 "load avg" is the mean 1-minute load average while the mode ran, on 2 cores shared with other
-jobs: above 2, part of the wall time is waiting for a core.
+jobs: above 2, part of the wall time is waiting for a core. The CPU seconds (not measured for the
+daemon's run processes) show what the same work needs with the cores to itself.
 """,
     )
 

@@ -44,7 +44,20 @@ def instrument_and_date(context: dg.AssetExecutionContext) -> tuple[str, dt.date
 
 
 def instrument_dates(context: dg.AssetExecutionContext) -> list[tuple[str, dt.date]]:
-    """(instrument, date) of every partition the run targets: one, or a backfill's range."""
+    """(instrument, date) of every partition the run targets: one, or a backfill's range.
+
+    Dagster 1.13 tags each range run of a backfill launched from a multi-partitioned *job's* page
+    with the range and also with its first day's dimension tags, which win: the run would store
+    that one day and the backfill would still succeed. Such a run fails here instead.
+    """
+    tags = context.run.tags
+    if ASSET_PARTITION_RANGE_START_TAG in tags and any(tag.startswith("dagster/partition/") for tag in tags):
+        raise dg.Failure(
+            f"this run is tagged with the range {tags[ASSET_PARTITION_RANGE_START_TAG]} .. "
+            f"{tags[ASSET_PARTITION_RANGE_END_TAG]} and with the partition of its first day, so Dagster "
+            "would give it that day only (a backfill launched from ingest_job's page). Launch the backfill "
+            "from an asset page instead: book_features > Materialize > pick the partitions > Launch backfill."
+        )
     return [parse_instrument_date_key(key) for key in context.partition_keys]
 
 

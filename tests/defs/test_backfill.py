@@ -170,3 +170,19 @@ def test_a_failed_blocking_check_fails_only_its_day_and_holds_back_the_runs_feat
     materialized = {(m.asset_key.path[-1], m.partition) for m in result.get_asset_materialization_events()}
     assert {asset for asset, _ in materialized} == {"raw_l2_snapshots", "raw_trades"}  # stored and flagged
     assert _stored(data_dir)["features.book_1s"] == []
+
+
+def test_a_range_run_tagged_with_its_first_day_fails_instead_of_storing_only_that_day(acme_days):
+    """How Dagster 1.13 tags the runs of a backfill launched from a multi-partitioned job's page."""
+    days, _, _, instance = acme_days
+    from execution_assets.definitions import defs
+
+    (key_range,) = run_ranges(instance, days)
+    first = instrument_date_key(*days[0])
+    tags = {**range_tags(key_range), **{f"dagster/partition/{k}": v for k, v in first.keys_by_dimension.items()}}
+    result = defs().resolve_job_def("ingest_job").execute_in_process(
+        instance=instance, tags=tags, raise_on_error=False
+    )
+    assert not result.success
+    assert "Launch the backfill from an asset page" in str(result.failure_data_for_node("raw_market_data").error)
+    assert result.get_asset_materialization_events() == []
