@@ -13,9 +13,7 @@ from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
-US_EQUITY_SESSION_SECONDS = 23_400  # 09:30 to 16:00 New York: the default problem's trading day
-# The synthetic market's day, one US-equity session (market/synthetic builds its arrays on it).
-SESSION_SECONDS = US_EQUITY_SESSION_SECONDS
+US_EQUITY_SESSION_SECONDS = 23_400  # 09:30 to 16:00 New York: the default problem's and the synthetic market's day
 
 
 @dataclass(frozen=True)
@@ -50,10 +48,10 @@ class ImpactParams:
 
 
 def participation(
-    shares: np.ndarray | float, step_seconds: float, adv_shares: float, session_seconds: float = US_EQUITY_SESSION_SECONDS
+    shares: np.ndarray | float, step_seconds: float, adv_shares: float, session_seconds: float
 ) -> np.ndarray:
     """Signed trading rate as a multiple of the average market volume rate ``ADV / session_seconds``
-    (ADV is per trading day of ``session_seconds``; the default is the synthetic market's day)."""
+    (ADV is per trading day of ``session_seconds``)."""
     return np.asarray(shares, dtype=float) / step_seconds / (adv_shares / session_seconds)
 
 

@@ -33,6 +33,7 @@ def family_improvement(summary: pl.DataFrame, by: list[str]) -> pl.DataFrame:
             se=(pl.col("improvement_se_bps") ** 2).sum().sqrt() / pl.len(),
             mean_is_bps=pl.col("mean_is_bps").mean(),
             median_oracle_efficiency=pl.col("oracle_efficiency").median(),
+            *([pl.col("session_seconds").max()] if "session_seconds" in summary.columns else []),
         )
         .with_columns(ci95_low_bps=pl.col("improvement_bps") - Z95 * pl.col("se"), ci95_high_bps=pl.col("improvement_bps") + Z95 * pl.col("se"))
         .drop("se")
@@ -42,8 +43,10 @@ def family_improvement(summary: pl.DataFrame, by: list[str]) -> pl.DataFrame:
 
 def _ci_plot(table: pl.DataFrame, label_cols: list[str], title: str, strategies: list[str]) -> bytes:
     labels = table.select(label_cols).unique(maintain_order=True)
+    day = table["session_seconds"].max() if "session_seconds" in table.columns else None  # the 1-day horizon's length
     names = [
-        " / ".join(horizon_label(v) if c == "horizon_s" else str(v) for c, v in zip(label_cols, row)) for row in labels.iter_rows()
+        " / ".join(horizon_label(v, day) if c == "horizon_s" else str(v) for c, v in zip(label_cols, row))
+        for row in labels.iter_rows()
     ]
     series = {}
     for s in strategies:

@@ -14,7 +14,7 @@ import pytest
 from scipy.optimize import curve_fit, minimize_scalar
 from scipy.signal import lfilter
 
-from execution_assets.impact import SESSION_SECONDS
+from execution_assets.impact import US_EQUITY_SESSION_SECONDS
 from execution_assets.market.instruments import CALIBRATION_TEST_BEDS, DEFAULT_INSTRUMENTS, SYNTH_ILQ, SYNTH_LIQ
 from execution_assets.market.synthetic import InstrumentSpec, MarketParams, UShape, simulate_market_day
 from schemas.columns import SNAPSHOT_COLUMNS, TRADE_COLUMNS
@@ -62,7 +62,7 @@ def arrays(day) -> DayArrays:
 
 def realized_vol(days: list[DayArrays], step_s: int) -> float:
     """sqrt of the mean daily sum of squared ``step_s`` log mid returns (first snapshot to last)."""
-    marks = np.r_[0:SESSION_SECONDS:step_s, SESSION_SECONDS - 1]
+    marks = np.r_[0:US_EQUITY_SESSION_SECONDS:step_s, US_EQUITY_SESSION_SECONDS - 1]
     return math.sqrt(np.mean([np.sum(np.diff(d.log_mid[marks]) ** 2) for d in days]))
 
 
@@ -82,7 +82,7 @@ def test_frames_match_the_column_contract(instrument):
     assert day.snapshots.schema == pl.Schema(SNAPSHOT_COLUMNS)
     assert day.trades.schema == pl.Schema(TRADE_COLUMNS)
     snaps = day.snapshots
-    assert snaps.height == SESSION_SECONDS == 23_400
+    assert snaps.height == US_EQUITY_SESSION_SECONDS == 23_400
     assert snaps["ts"].to_list()[:2] == [dt.datetime(2024, 3, 4, 9, 30, 0), dt.datetime(2024, 3, 4, 9, 30, 1)]
     assert snaps["ts"][-1] == dt.datetime(2024, 3, 4, 15, 59, 59)
     assert (snaps["ts"].diff().drop_nulls() == dt.timedelta(seconds=1)).all()
@@ -108,7 +108,7 @@ def test_fewer_levels_are_null_beyond_the_depth_and_the_same_book():
     nulls = snaps.null_count().row(0, named=True)
     for side in ("bid", "ask"):
         for kind in ("px", "sz"):
-            assert [nulls[f"{side}_{kind}_{k}"] for k in range(1, 11)] == [0] * 3 + [SESSION_SECONDS] * 7
+            assert [nulls[f"{side}_{kind}_{k}"] for k in range(1, 11)] == [0] * 3 + [US_EQUITY_SESSION_SECONDS] * 7
 
 
 @pytest.mark.parametrize("instrument", sorted(DEFAULT_INSTRUMENTS))
@@ -281,7 +281,7 @@ def test_mid_changes_on_signed_volume_recover_gamma_kappa_and_decay(month):
     truth, days = month
     pairs = []
     for d in days:
-        x = np.bincount(d.second, weights=d.size * d.side, minlength=SESSION_SECONDS) / truth["adv_shares"]
+        x = np.bincount(d.second, weights=d.size * d.side, minlength=US_EQUITY_SESSION_SECONDS) / truth["adv_shares"]
         pairs.append((x[1:], np.diff(d.log_mid)))  # snapshot k-1 -> k spans second k
     y = np.concatenate([p[1] for p in pairs])
 
@@ -307,15 +307,15 @@ def test_mid_changes_on_signed_volume_recover_gamma_kappa_and_decay(month):
 def test_prints_beyond_the_touch_recover_eta_and_beta(month):
     truth, days = month
     participation, cost = [], []
-    rate = truth["adv_shares"] / SESSION_SECONDS
+    rate = truth["adv_shares"] / US_EQUITY_SESSION_SECONDS
     for d in days:
         later = d.second > 0
         k, side = d.second[later] - 1, d.side[later]
         mid = (d.bid + d.ask) / 2
         touch = np.where(side > 0, d.ask[k], d.bid[k])
         cost.append(side * (d.price[later] - touch) / mid[k])
-        buys = np.bincount(d.second[d.side > 0], weights=d.size[d.side > 0], minlength=SESSION_SECONDS)
-        sells = np.bincount(d.second[d.side < 0], weights=d.size[d.side < 0], minlength=SESSION_SECONDS)
+        buys = np.bincount(d.second[d.side > 0], weights=d.size[d.side > 0], minlength=US_EQUITY_SESSION_SECONDS)
+        sells = np.bincount(d.second[d.side < 0], weights=d.size[d.side < 0], minlength=US_EQUITY_SESSION_SECONDS)
         participation.append(np.where(side > 0, buys[k + 1], sells[k + 1]) / rate)
     model = lambda p, eta, beta: eta * p**beta  # noqa: E731
     (eta, beta), _ = curve_fit(model, np.concatenate(participation), np.concatenate(cost), p0=[1e-4, 0.5])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from execution_assets.impact import SESSION_SECONDS
+from execution_assets.impact import US_EQUITY_SESSION_SECONDS
 from execution_assets.sim.market_path import (
     draw_path,
     draw_shocks,
@@ -43,7 +43,7 @@ def test_volatile_doubles_the_step_volatility_and_trending_adds_its_drift():
     shocks = draw_shocks(base.n_steps, 4000, 1)
     rets = {r: np.diff(parametric_path(base.with_(regime=r), shocks).unaffected, axis=0) for r in REGIMES}
     np.testing.assert_allclose(rets["volatile"], 2 * rets["normal"], rtol=1e-12)
-    drift = 0.05 * base.tau_s / SESSION_SECONDS
+    drift = 0.05 * base.tau_s / US_EQUITY_SESSION_SECONDS
     np.testing.assert_allclose(rets["trending"] - rets["normal"], -drift, rtol=1e-9)
     assert abs(rets["normal"].std() / base.sigma_step - 1) < 0.01
 
@@ -55,7 +55,7 @@ def test_a_drawn_trend_goes_either_way_per_episode_from_its_own_stream():
     assert normal.trend_sign is None  # a normal episode never trends: nothing to draw
     np.testing.assert_array_equal(np.unique(path.trend_sign), [-1.0, 1.0])
     assert abs(path.trend_sign.mean()) < 4 / np.sqrt(4000)
-    drift = 0.05 * trending.tau_s / SESSION_SECONDS
+    drift = 0.05 * trending.tau_s / US_EQUITY_SESSION_SECONDS
     expected = np.broadcast_to(drift * path.trend_sign, (trending.n_steps, 4000))
     np.testing.assert_allclose(np.diff(path.unaffected - normal.unaffected, axis=0), expected, atol=1e-15)
     # the price shocks are the same with or without the trend (own stream), and the draw repeats

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from execution_assets.impact import SESSION_SECONDS
+from execution_assets.impact import US_EQUITY_SESSION_SECONDS
 from execution_assets.sim.problem import ExecutionProblem
 
 
@@ -43,4 +43,4 @@ def test_signal_constants_integrate_the_ou_drift_over_a_step():
     assert p.signal_phi == pytest.approx(phi)
     assert p.signal_drift_per_unit == pytest.approx(0.2e-4 * (1 - phi) * 30)
     assert ExecutionProblem().signal_drift_per_unit == 0.0 and not ExecutionProblem().has_signal
-    assert p.sigma_step == pytest.approx(0.02 * math.sqrt(60 / SESSION_SECONDS))
+    assert p.sigma_step == pytest.approx(0.02 * math.sqrt(60 / US_EQUITY_SESSION_SECONDS))

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from execution_assets.impact import SESSION_SECONDS, ImpactParams, participation, permanent_impact, temporary_impact
+from execution_assets.impact import US_EQUITY_SESSION_SECONDS, ImpactParams, participation, permanent_impact, temporary_impact
 from execution_assets.sim.observation import OBS_FIELDS, OBS_HIGH, OBS_INDEX, OBS_LOW
 from execution_assets.sim.problem import ExecutionProblem
 from execution_assets.sim.vec_market import VecMarket, simulate
@@ -18,7 +18,7 @@ QUIET = ExecutionProblem(sigma_daily=0.0)  # linear impact, eta=0.002, gamma=0.0
 def twap_cost_bps(p: ExecutionProblem) -> float:
     """Hand-computed TWAP IS: half spread + eta * participation + gamma * a * (N-1) / (2N)."""
     a, imp = p.size_frac_adv, p.impact
-    return p.half_spread_bps + 1e4 * (imp.eta * a * SESSION_SECONDS / p.horizon_s + imp.gamma * a * (p.n_steps - 1) / (2 * p.n_steps))
+    return p.half_spread_bps + 1e4 * (imp.eta * a * US_EQUITY_SESSION_SECONDS / p.horizon_s + imp.gamma * a * (p.n_steps - 1) / (2 * p.n_steps))
 
 
 @pytest.mark.parametrize("side", [1, -1])
@@ -46,7 +46,7 @@ def test_transient_impact_follows_the_discrete_obizhaeva_wang_recursion():
     for k, uk in enumerate(u):
         np.testing.assert_allclose(market.transient, j[k], rtol=1e-12, atol=1e-18)
         market.step(np.full(2, uk * p.total_shares))
-        temp = 0.002 * a * uk * SESSION_SECONDS / 60
+        temp = 0.002 * a * uk * US_EQUITY_SESSION_SECONDS / 60
         expected += uk * (1e-4 + temp + j[k]) * 1e4
     np.testing.assert_allclose(market.is_bps, expected, rtol=1e-12)
 
@@ -57,7 +57,7 @@ def test_power_law_impact_matches_the_shared_impact_model():
     rng = np.random.default_rng(1)
     trades = rng.dirichlet(np.ones(p.n_steps)) * p.total_shares
     out = simulate(p, trades, 1, seed=0)
-    temp = temporary_impact(participation(trades, p.tau_s, p.adv_shares), imp)
+    temp = temporary_impact(participation(trades, p.tau_s, p.adv_shares, p.session_seconds), imp)
     perm = np.concatenate([[0.0], np.cumsum(permanent_impact(trades / p.adv_shares, imp))[:-1]])
     expected = 1e4 * np.sum(trades / p.total_shares * (p.half_spread_bps / 1e4 + temp + perm))
     np.testing.assert_allclose(out.is_bps, expected, rtol=1e-12)
@@ -139,14 +139,14 @@ def test_observation_fields_at_the_start_and_after_a_step():
     np.testing.assert_allclose(col["twap_fraction"], 1 / 30)
     np.testing.assert_allclose(col["spread"], 0.4)
     np.testing.assert_allclose(col["size"], 1.0)
-    sigma_h_bps = 0.02 * math.sqrt(1800 / SESSION_SECONDS) * 1e4
+    sigma_h_bps = 0.02 * math.sqrt(1800 / US_EQUITY_SESSION_SECONDS) * 1e4
     np.testing.assert_allclose(col["sigma"], sigma_h_bps / 100, rtol=1e-6)
     np.testing.assert_allclose(col["risk_aversion"], 0.001 * sigma_h_bps**2 / 100, rtol=1e-6)
     res = market.step_fraction(np.full(4, 0.5))
     obs = market.observe()
     col = {name: obs[:, i] for name, i in OBS_INDEX.items()}
     np.testing.assert_allclose(col["remaining_frac"], 0.5)
-    np.testing.assert_allclose(col["participation"], 0.5 * 0.1 * SESSION_SECONDS / 60 / 10, rtol=1e-6)
+    np.testing.assert_allclose(col["participation"], 0.5 * 0.1 * US_EQUITY_SESSION_SECONDS / 60 / 10, rtol=1e-6)
     np.testing.assert_allclose(col["last_fill"], res.fill_return * 100, rtol=1e-6)
     mid_move = (market.mid / p.arrival_price - 1) * 1e4 / 100
     np.testing.assert_allclose(col["price_move"], mid_move, rtol=1e-5)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from execution_assets.impact import SESSION_SECONDS, ImpactParams
+from execution_assets.impact import US_EQUITY_SESSION_SECONDS, ImpactParams
 from execution_assets.sim.observation import N_OBS
 from execution_assets.sim.problem import ExecutionProblem
 from execution_assets.strategies import POV, TWAP, VWAP, AlmgrenChriss, ObizhaevaWang
@@ -48,15 +48,15 @@ def test_vwap_follows_the_volume_curve():
 
 def test_volume_fractions_reject_bad_input():
     with pytest.raises(ValueError, match="within the session"):
-        volume_fractions(None, 23_000.0, 60.0, 30, SESSION_SECONDS)
+        volume_fractions(None, 23_000.0, 60.0, 30, US_EQUITY_SESSION_SECONDS)
     with pytest.raises(ValueError, match="volume_curve"):
-        volume_fractions(np.array([1.0, -1.0]), 0.0, 60.0, 10, SESSION_SECONDS)
+        volume_fractions(np.array([1.0, -1.0]), 0.0, 60.0, 10, US_EQUITY_SESSION_SECONDS)
 
 
 def test_pov_trades_its_rate_and_completes():
     problem = ExecutionProblem(size_frac_adv=0.01, n_steps=10, horizon_s=600)
     # 5% of a flat market: 0.05 * ADV * 60 / 23400 per step = 1.28% of the order; the rest at the end
-    per_step = 0.05 * 60 / SESSION_SECONDS / 0.01
+    per_step = 0.05 * 60 / US_EQUITY_SESSION_SECONDS / 0.01
     trades = executed_trades(POV(0.05), problem)
     np.testing.assert_allclose(trades[:-1], per_step, rtol=1e-12)
     assert trades.sum() == pytest.approx(1.0)

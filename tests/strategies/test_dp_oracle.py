@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from execution_assets.impact import SESSION_SECONDS, ImpactParams
+from execution_assets.impact import US_EQUITY_SESSION_SECONDS, ImpactParams
 from execution_assets.sim.problem import ExecutionProblem
 from execution_assets.strategies.dp_oracle import _signal_transition, solve_dp
 
@@ -31,8 +31,8 @@ def stage_cost(p: ExecutionProblem, x, u, j, i):
     """The module docstring's stage cost (bps), written out from the problem's parameters."""
     imp, x_next = p.impact, x - u
     a = u * p.size_frac_adv
-    temp = imp.eta * (a * SESSION_SECONDS / p.tau_s) ** imp.beta
-    exo = p.side * (p.drift_per_day * p.tau_s / SESSION_SECONDS + p.signal_drift_per_unit * i)
+    temp = imp.eta * (a * US_EQUITY_SESSION_SECONDS / p.tau_s) ** imp.beta
+    exo = p.side * (p.drift_per_day * p.tau_s / US_EQUITY_SESSION_SECONDS + p.signal_drift_per_unit * i)
     return 1e4 * (u * (p.half_spread_bps * 1e-4 + temp + j) + x_next * (imp.gamma * a**imp.delta + exo)) + (
         p.risk_aversion * 1e8 * p.sigma_step**2 * x_next**2
     )

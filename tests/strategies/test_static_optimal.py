@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy.optimize import minimize
 
-from execution_assets.impact import SESSION_SECONDS, ImpactParams
+from execution_assets.impact import US_EQUITY_SESSION_SECONDS, ImpactParams
 from execution_assets.sim.problem import ExecutionProblem
 from execution_assets.strategies.almgren_chriss import ac_problem_trades
 from execution_assets.strategies.static_optimal import (
@@ -55,7 +55,7 @@ def pure_ow_problem(n_steps: int, rho_T: float, horizon_s: float = 3600.0) -> Ex
     """Transient kernel only; temporary impact = half a block's own jump (eta_eff = kappa a / 2)."""
     a, kappa = 0.05, 0.2
     tau = horizon_s / n_steps
-    eta = 0.5 * kappa * a / (a * SESSION_SECONDS / tau)
+    eta = 0.5 * kappa * a / (a * US_EQUITY_SESSION_SECONDS / tau)
     imp = ImpactParams(eta=eta, gamma=0.0, kappa=kappa, transient_decay_per_s=rho_T / horizon_s)
     return ExecutionProblem(size_frac_adv=a, horizon_s=horizon_s, n_steps=n_steps, impact=imp, half_spread_bps=0)
 

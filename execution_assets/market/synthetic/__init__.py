@@ -4,7 +4,7 @@
 returns a ``SyntheticDay`` (``snapshots``, ``trades``, ``truth``). Everything a calibrator needs
 to invert the model from ``snapshots`` + ``trades`` alone is stated here.
 
-Clock. One US-equity session a day, 23,400 seconds (``execution_assets.impact.SESSION_SECONDS``)
+Clock. One US-equity session a day, 23,400 seconds (``execution_assets.impact.US_EQUITY_SESSION_SECONDS``)
 from the open of the instrument's reference row (09:30 New York for the built-in instruments and
 names ``market/instruments.csv`` does not list; an instrument whose sessions differ, ES on Globex,
 is refused). Seconds ``k = 0..23399`` from the open; the snapshot with ``ts = open + k s`` is the

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from execution_assets.impact import SESSION_SECONDS, participation, temporary_impact
+from execution_assets.impact import US_EQUITY_SESSION_SECONDS, participation, temporary_impact
 from execution_assets.market import instruments, reference
 from execution_assets.market.synthetic.book import Book, build_book
 from execution_assets.market.synthetic.flow import US_PER_S, OrderFlow, simulate_order_flow
@@ -103,12 +103,12 @@ def simulate_market_day(
 
 def _session_open(name: str) -> dt.timedelta:
     """The open of ``name``'s one session, from its reference row. The model's day is one
-    session of SESSION_SECONDS (a US equity day); an instrument whose sessions differ is refused
+    session of US_EQUITY_SESSION_SECONDS (a US equity day); an instrument whose sessions differ is refused
     rather than given a day that its calibration would read on another clock."""
     row = reference.instrument(name)
-    if len(row.sessions) != 1 or row.session_seconds != SESSION_SECONDS or row.sessions[0].wraps:
+    if len(row.sessions) != 1 or row.session_seconds != US_EQUITY_SESSION_SECONDS or row.sessions[0].wraps:
         raise ValueError(
-            f"{name}: the synthetic market simulates one {SESSION_SECONDS}-second session a day, "
+            f"{name}: the synthetic market simulates one {US_EQUITY_SESSION_SECONDS}-second session a day, "
             f"its reference row ({row.root}) has {row.sessions_text}"
         )
     return row.sessions[0].open
@@ -124,8 +124,8 @@ def _print_ticks(params: MarketParams, flow: OrderFlow, book: Book, rng: np.rand
     """
     k = flow.second
     adv = params.adv_shares
-    cost_buy = temporary_impact(participation(flow.buy_volume, 1.0, adv), params.impact)
-    cost_sell = temporary_impact(participation(flow.sell_volume, 1.0, adv), params.impact)
+    cost_buy = temporary_impact(participation(flow.buy_volume, 1.0, adv, US_EQUITY_SESSION_SECONDS), params.impact)
+    cost_sell = temporary_impact(participation(flow.sell_volume, 1.0, adv, US_EQUITY_SESSION_SECONDS), params.impact)
     buy = flow.side > 0
     concession = np.where(buy, cost_buy[k], cost_sell[k]) * book.mid_ticks[k]
     extra = np.floor(concession + rng.random(len(k))).astype(np.int64)
@@ -143,7 +143,7 @@ def _to_price(ticks: np.ndarray, tick_size: float) -> np.ndarray:
 
 
 def _snapshot_frame(name: str, day: dt.date, open_us: int, book: Book, tick: float, n_levels: int) -> pl.DataFrame:
-    data: dict[str, np.ndarray] = {"ts": open_us + np.arange(SESSION_SECONDS, dtype=np.int64) * US_PER_S}
+    data: dict[str, np.ndarray] = {"ts": open_us + np.arange(US_EQUITY_SESSION_SECONDS, dtype=np.int64) * US_PER_S}
     end_of_second = slice(1, None)  # state k + 1 is the book at the end of second k
     for side, ticks, size in (("bid", book.bid_ticks, book.bid_size), ("ask", book.ask_ticks, book.ask_size)):
         for level in range(n_levels):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from execution_assets.impact import SESSION_SECONDS
+from execution_assets.impact import US_EQUITY_SESSION_SECONDS
 from execution_assets.market.synthetic.params import MarketParams
 
 US_PER_S = 1_000_000
@@ -24,7 +24,7 @@ class OrderFlow:
     second: np.ndarray  # int64, session second of each trade (ts_us // 1e6)
     size: np.ndarray  # int64 shares
     side: np.ndarray  # int8, +1 buyer-initiated
-    buy_volume: np.ndarray  # float, shares bought by aggressors in each second (SESSION_SECONDS,)
+    buy_volume: np.ndarray  # float, shares bought by aggressors in each second (US_EQUITY_SESSION_SECONDS,)
     sell_volume: np.ndarray  # float, shares sold by aggressors in each second
 
     @property
@@ -38,7 +38,7 @@ def simulate_order_flow(params: MarketParams, rng: np.random.Generator) -> Order
     intensity = params.expected_trades_per_day * params.volume_shape.second_weights()
     counts = rng.poisson(intensity)
     n = int(counts.sum())
-    second = np.repeat(np.arange(SESSION_SECONDS, dtype=np.int64), counts)
+    second = np.repeat(np.arange(US_EQUITY_SESSION_SECONDS, dtype=np.int64), counts)
     # distinct timestamps (identical prints would read as duplicates downstream): offsets leave
     # room for bumping each tie up by 1 us without leaving the second
     raw = np.sort(second * US_PER_S + rng.integers(0, US_PER_S - int(counts.max(initial=0)), n))
@@ -50,6 +50,6 @@ def simulate_order_flow(params: MarketParams, rng: np.random.Generator) -> Order
     first = 1 if rng.random() < 0.5 else -1
     side = np.where(np.cumsum(flips) % 2 == 0, first, -first).astype(np.int8)
     buys = side > 0
-    buy_volume = np.bincount(second[buys], weights=size[buys], minlength=SESSION_SECONDS).astype(float)
-    sell_volume = np.bincount(second[~buys], weights=size[~buys], minlength=SESSION_SECONDS).astype(float)
+    buy_volume = np.bincount(second[buys], weights=size[buys], minlength=US_EQUITY_SESSION_SECONDS).astype(float)
+    sell_volume = np.bincount(second[~buys], weights=size[~buys], minlength=US_EQUITY_SESSION_SECONDS).astype(float)
     return OrderFlow(ts_us, second, size, side, buy_volume, sell_volume)

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
-from execution_assets.impact import SESSION_SECONDS, ImpactParams
+from execution_assets.impact import US_EQUITY_SESSION_SECONDS, ImpactParams
 from schemas.columns import N_LEVELS
 
-SESSION_MINUTES = SESSION_SECONDS // 60  # 390
+SESSION_MINUTES = US_EQUITY_SESSION_SECONDS // 60  # 390
 REGIMES = ("normal", "volatile", "trending")
 
 

@@ -22,7 +22,7 @@ import math
 import numpy as np
 from scipy.signal import lfilter
 
-from execution_assets.impact import SESSION_SECONDS, ImpactParams, permanent_impact
+from execution_assets.impact import US_EQUITY_SESSION_SECONDS, ImpactParams, permanent_impact
 
 
 def ar1(phi: float, shocks: np.ndarray) -> np.ndarray:
@@ -34,7 +34,7 @@ def ar1(phi: float, shocks: np.ndarray) -> np.ndarray:
 
 def simulate_signal(reversion_per_s: float, rng: np.random.Generator) -> np.ndarray:
     """OU imbalance signal sampled at the T + 1 states, stationary N(0, 1)."""
-    return ar1(math.exp(-reversion_per_s), rng.standard_normal(SESSION_SECONDS + 1))
+    return ar1(math.exp(-reversion_per_s), rng.standard_normal(US_EQUITY_SESSION_SECONDS + 1))
 
 
 def simulate_log_mid(
@@ -52,15 +52,15 @@ def simulate_log_mid(
 ) -> np.ndarray:
     """Log efficient mid at the T + 1 states (see module docstring)."""
     sigma_s = sigma_daily * np.sqrt(vol_second_weights)
-    diffusion = sigma_s * math.sqrt(1.0 - alpha_variance_share) * rng.standard_normal(SESSION_SECONDS)
+    diffusion = sigma_s * math.sqrt(1.0 - alpha_variance_share) * rng.standard_normal(US_EQUITY_SESSION_SECONDS)
     alpha = signal_alpha * sigma_s * signal[:-1]
     permanent = permanent_impact(net_volume_frac_adv, impact)
-    transient = np.zeros(SESSION_SECONDS + 1)
+    transient = np.zeros(US_EQUITY_SESSION_SECONDS + 1)
     if impact.kappa > 0:
         phi = math.exp(-impact.transient_decay_per_s)
         transient[1:] = lfilter([impact.kappa], [1.0, -phi], net_volume_frac_adv)
-    steps = mu_daily / SESSION_SECONDS + diffusion + alpha + permanent
-    log_mid = np.empty(SESSION_SECONDS + 1)
+    steps = mu_daily / US_EQUITY_SESSION_SECONDS + diffusion + alpha + permanent
+    log_mid = np.empty(US_EQUITY_SESSION_SECONDS + 1)
     log_mid[0] = log_start
     log_mid[1:] = log_start + np.cumsum(steps)
     return log_mid + transient
