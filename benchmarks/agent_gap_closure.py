@@ -27,7 +27,7 @@ def gap_table(families: pl.DataFrame, algo: str) -> pl.DataFrame:
     """One row per family: AC, observable oracle, the agent (mean and seed range), the gap closed."""
     collapsed = collapse_seeds(families).filter(pl.col("impact_model") != "all")
     rows = []
-    for (model, horizon), group in collapsed.group_by("impact_model", "horizon_s", maintain_order=True):
+    for (model, horizon, day), group in collapsed.group_by("impact_model", "horizon_s", "session_seconds", maintain_order=True):
         by = {r["strategy"]: r for r in group.iter_rows(named=True)}
         if not {"almgren_chriss", "observable_oracle", algo} <= set(by):
             continue
@@ -43,7 +43,7 @@ def gap_table(families: pl.DataFrame, algo: str) -> pl.DataFrame:
         judged = gap >= MIN_GAP_POINTS and gap_low > 0
         rows.append(
             {
-                "family": f"{model}, {horizon_label(horizon)}",
+                "family": f"{model}, {horizon_label(horizon, day)}",
                 "ac_pct": round(ac, 2),
                 "observable_oracle_pct": round(ceiling, 2),
                 "gap_points": round(gap, 2),

@@ -125,8 +125,8 @@ def render(families: pl.DataFrame, metric: str = "both") -> str:
         "Read the agents on the risk-adjusted table: against AC, what learning adds to the best classical plan "
         "they start from (at or above AC = no loss); against the observable oracle, how much of what their "
         "information allows they capture (it sees what they see: the signal and past prices, not the regime; "
-        "exact where the regime does not change the decision, elsewhere a posterior-mixture benchmark, not a "
-        "ceiling); the clairvoyant oracle, which knows the regime and the trend's direction, is the outer bound. "
+        "exact where the regime does not change the decision, elsewhere a certainty-equivalent benchmark, not "
+        "a ceiling); the clairvoyant oracle, which knows the regime and the trend's direction, is the outer bound. "
         f"Produced by `python -m execution_assets.evaluation.headline --metric {metric}`."
     )
     return "\n".join(parts)

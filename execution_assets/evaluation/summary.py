@@ -246,8 +246,15 @@ def oracle_violations(episodes: pl.DataFrame, z: float = 3.0) -> pl.DataFrame:
     )
 
 
+GRID_TOLERANCE_BPS = 0.1  # the observable oracle's DP grids cost up to 0.05 bps where nothing is to learn
+
+
 def prior_mixture_violations(
-    gaps: pl.DataFrame, scenarios: pl.DataFrame, prior: Mapping[str, float], z: float = 3.0
+    gaps: pl.DataFrame,
+    scenarios: pl.DataFrame,
+    prior: Mapping[str, float],
+    z: float = 3.0,
+    tolerance_bps: float = GRID_TOLERANCE_BPS,
 ) -> pl.DataFrame:
     """Strategies that beat the observable oracle beyond noise on the objective it minimizes.
 
@@ -255,8 +262,11 @@ def prior_mixture_violations(
     within one regime (knowing the regime is the clairvoyant oracle's edge). So the per-scenario
     gaps (``ceiling_gaps`` against it) are averaged over the scenarios that differ only in their
     regime, weighted by the prior, and a violation is a prior-weighted advantage above ``z``
-    standard errors. ``scenarios`` has ``scenario_id``, ``regime`` and ``regime_group`` (the
-    scenario's key without its regime). Returns one row per (regime_group, strategy) violating.
+    standard errors and above ``tolerance_bps``: the observable oracle plans on discrete DP grids,
+    which cost it up to 0.05 bps against the exact static plan on 5-minute low-urgency orders
+    (measured on the test grid: the plan's 6-digit-precise "wins" there are the grid, not a bug).
+    ``scenarios`` has ``scenario_id``, ``regime`` and ``regime_group`` (the scenario's key without
+    its regime). Returns one row per (regime_group, strategy) violating.
     """
     weights = pl.DataFrame({"regime": list(prior), "prior": [float(w) for w in prior.values()]})
     joined = gaps.join(scenarios.select("scenario_id", "regime", "regime_group"), on="scenario_id").join(weights, on="regime")
@@ -266,4 +276,4 @@ def prior_mixture_violations(
         .agg(advantage_bps=(w * pl.col("advantage_bps")).sum(), se_bps=((w * pl.col("se_bps")) ** 2).sum().sqrt(), regimes=pl.len())
         .with_columns(z=pl.col("advantage_bps") / pl.col("se_bps"))
     )
-    return grouped.filter(pl.col("z") > z, pl.col("advantage_bps") > 1e-9).sort("z", descending=True)
+    return grouped.filter(pl.col("z") > z, pl.col("advantage_bps") > tolerance_bps).sort("z", descending=True)

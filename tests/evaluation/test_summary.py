@@ -110,3 +110,24 @@ def test_holm_is_applied_within_each_strategy():
     out = with_holm(frame)
     assert out.filter(pl.col("strategy") == "x")["p_value"].to_list() == pytest.approx([0.03, 0.06, 0.06])
     assert out.filter(pl.col("strategy") == "y")["p_value"].to_list() == pytest.approx([0.4, 0.003, 0.5])
+
+
+def test_prior_mixture_violations_average_over_the_regimes_and_allow_the_grid_error():
+    from execution_assets.evaluation.summary import prior_mixture_violations
+
+    scenarios = pl.DataFrame(
+        {"scenario_id": ["a-normal", "a-volatile", "a-trending"], "regime": ["normal", "volatile", "trending"], "regime_group": ["a"] * 3}
+    )
+    prior = {"normal": 1 / 3, "volatile": 1 / 3, "trending": 1 / 3}
+
+    def gaps(advantages):
+        return pl.DataFrame(
+            {"scenario_id": scenarios["scenario_id"], "strategy": ["ppo"] * 3, "advantage_bps": advantages, "se_bps": [0.01] * 3}
+        )
+
+    # ahead in the normal regime, behind in the volatile one: no violation over the prior's mix
+    assert prior_mixture_violations(gaps([2.0, -3.0, 0.5]), scenarios, prior).is_empty()
+    # ahead everywhere, beyond noise and beyond the grid's error: a violation
+    assert prior_mixture_violations(gaps([0.5, 0.6, 0.7]), scenarios, prior)["strategy"].to_list() == ["ppo"]
+    # ahead by 0.05 bps, 10 standard errors: the observable oracle's grid error, not a violation
+    assert prior_mixture_violations(gaps([0.05, 0.05, 0.05]), scenarios, prior).is_empty()
