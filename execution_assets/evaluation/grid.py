@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -112,3 +115,54 @@ def select_evenly(scenarios: pl.DataFrame, max_scenarios: int) -> pl.DataFrame:
         return scenarios
     index = np.linspace(0, scenarios.height - 1, max_scenarios).round().astype(np.int64)
     return scenarios[np.unique(index)]
+
+
+def evaluate_scenarios_in_parallel(
+    scenarios: pl.DataFrame,
+    calibrations: Mapping[str, MarketCalibration],
+    n_episodes: int,
+    *,
+    agent_runs: Mapping[str, Path] | None = None,
+    include_oracle: bool = True,
+    workers: int = 2,
+    progress: Progress | None = None,
+) -> GridEvaluation:
+    """``evaluate_scenarios`` split into ``workers`` contiguous parts, each in its own process.
+
+    Every scenario draws its paths from its own seed, so the rows are the same as one process
+    gives (a test asserts it). Workers are spawned, not forked (a forked torch can hang), and
+    load the agents themselves from their run folders; ``progress`` hears of whole parts.
+    """
+    runs = dict(agent_runs or {})
+    if workers <= 1 or scenarios.height < 2 * workers:
+        return evaluate_scenarios(
+            scenarios, calibrations, n_episodes, agents=_load(runs), include_oracle=include_oracle, progress=progress
+        )
+    start = time.perf_counter()
+    bounds = np.linspace(0, scenarios.height, workers + 1).round().astype(int)
+    parts = [scenarios[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = [pool.submit(_evaluate_part, part, dict(calibrations), n_episodes, runs, include_oracle) for part in parts]
+        results = []
+        for future, b in zip(futures, bounds[1:]):
+            results.append(future.result())
+            if progress is not None:
+                progress(int(b), scenarios.height)
+    return GridEvaluation(
+        frames=[frame for r in results for frame in r.frames],
+        failures=pl.concat([r.failures for r in results]),
+        seconds=time.perf_counter() - start,
+    )
+
+
+def _load(runs: Mapping[str, Path]) -> list[Strategy]:
+    from execution_assets.evaluation.agents import load_agents  # torch: only where agents exist
+
+    return load_agents(dict(runs)) if runs else []
+
+
+def _evaluate_part(
+    scenarios: pl.DataFrame, calibrations: dict, n_episodes: int, runs: dict, include_oracle: bool
+) -> GridEvaluation:
+    """One worker's share (module level, so a spawned process can import it)."""
+    return evaluate_scenarios(scenarios, calibrations, n_episodes, agents=_load(runs), include_oracle=include_oracle)

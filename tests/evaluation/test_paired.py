@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
 from execution_assets.evaluation.grid import evaluate_scenarios
 from execution_assets.evaluation.paired import (
@@ -160,3 +161,13 @@ def test_risk_neutral_linear_market_without_signal_nothing_beats_twap_beyond_noi
     for name in ("vwap", "pov"):  # flat volume curve: TWAP too; no better than TWAP in any case
         cmp = paired_improvement(twap, results[name].is_bps, weights)
         assert cmp.improvement_bps <= 3 * cmp.improvement_se_bps + 1e-9
+
+
+def test_the_grid_evaluated_in_two_processes_equals_one_process():
+    from execution_assets.evaluation.grid import evaluate_scenarios_in_parallel
+
+    grid = scenario_grid([CAL], ["test"])[::97]  # 7 scenarios across models, horizons and regimes
+    one = evaluate_scenarios(grid, {}, 20, include_oracle=False)
+    two = evaluate_scenarios_in_parallel(grid, {}, 20, include_oracle=False, workers=2)
+    assert two.failures.is_empty()
+    assert_frame_equal(pl.concat(two.frames), pl.concat(one.frames))

@@ -8,7 +8,7 @@ from execution_assets.defs.contracts import table_metadata
 from execution_assets.defs.ops.retrain import after_retrain
 from execution_assets.defs.resources import WarehouseResource
 from execution_assets.evaluation.agents import load_agents, seed_runs
-from execution_assets.evaluation.grid import evaluate_scenarios, select_evenly
+from execution_assets.evaluation.grid import evaluate_scenarios_in_parallel, select_evenly
 from execution_assets.evaluation.plots import bar_png, cost_distributions_png
 from execution_assets.evaluation.robustness import run_robustness
 from execution_assets.evaluation.store import replace_table, replace_table_chunks
@@ -30,6 +30,7 @@ class EvaluationConfig(dg.Config):
     include_agents: bool = True  # the newest trained_agent run of each algorithm, when there is one
     max_scenarios: int = 0  # 0 = every scenario of the split; else an evenly spaced subset (smoke runs)
     impact_models: list[str] = []  # [] = all; e.g. ["linear"] for a quick run without the oracle's DP
+    workers: int = 2  # processes evaluating parts of the grid side by side (1: in this process)
 
 
 def _failure_check(failures: pl.DataFrame) -> dg.AssetCheckResult:
@@ -78,12 +79,12 @@ def episode_results(context: dg.AssetExecutionContext, config: EvaluationConfig,
     step = max(scenarios.height // 20, 1)
 
     def progress(done: int, total: int) -> None:
-        if done % step == 0 or done == total:
+        if done % step == 0 or done == total or config.workers > 1:
             context.log.info(f"evaluated {done}/{total} scenarios")
 
-    result = evaluate_scenarios(
+    result = evaluate_scenarios_in_parallel(
         scenarios, calibrations, config.n_episodes,
-        agents=load_agents(runs), include_oracle=config.include_oracle, progress=progress,
+        agent_runs=runs, include_oracle=config.include_oracle, workers=config.workers, progress=progress,
     )  # fmt: skip
     with duckdb.get_connection() as con:
         rows = replace_table_chunks(con, "evaluation.episode_results", "evaluation/delete_episode_results", result.frames)
