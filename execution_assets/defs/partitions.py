@@ -17,6 +17,7 @@ from dagster._core.definitions.asset_checks.asset_check_evaluation import (
     AssetCheckEvaluationTargetMaterializationData,
 )
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+from sqlalchemy.exc import IntegrityError
 
 from execution_assets.defs.contracts import contract_check
 
@@ -76,8 +77,14 @@ def parse_instrument_date_key(key: str) -> tuple[str, dt.date]:
 
 def register_partitions(instance: dg.DagsterInstance, days: list[tuple[str, dt.date]]) -> None:
     """Add the instruments and dates of ``days`` to the dynamic partition sets."""
-    instance.add_dynamic_partitions(instrument_partitions.name, sorted({i for i, _ in days}))
-    instance.add_dynamic_partitions(date_partitions.name, sorted({d.isoformat() for _, d in days}))
+    for partitions, keys in (
+        (instrument_partitions, sorted({i for i, _ in days})),
+        (date_partitions, sorted({d.isoformat() for _, d in days})),
+    ):
+        try:
+            instance.add_dynamic_partitions(partitions.name, keys)
+        except IntegrityError:  # another process added one of them between Dagster's check and insert
+            instance.add_dynamic_partitions(partitions.name, keys)  # it skips those now
 
 
 def run_ranges(
