@@ -146,6 +146,7 @@ class ObservableOracle(Strategy):
             self._drift_day = np.array([p.drift_per_day for p in plans])
             self._mean = self._drift_day * step  # per step, side-signed in _update_posterior
             self._var = np.array([(problem.sigma_step * REGIME_VOL_MULTIPLIER[h.regime]) ** 2 for h in hyps])
+            self._sigma2_day = np.array([p.sigma_daily**2 for p in plans])  # the same variances per day
             self._c_alpha = problem.signal_drift_per_unit
             self._log_post = np.tile(self._log_prior, (n_episodes, 1))
             lo, hi = self._drift_day.min(), self._drift_day.max()
@@ -223,7 +224,7 @@ class ObservableOracle(Strategy):
             return np.ones_like(x)
         post = self.posterior()
         drift = post @ self._drift_day
-        variance = post @ (self._var / self._var.min()) * self._sigma_grid[0] ** 2  # sigma_daily^2 units
+        variance = post @ self._sigma2_day
         w_drift = _grid_weights(self._drift_grid, drift)
         w_sigma = _grid_weights(self._sigma_grid**2, variance)
         total = None

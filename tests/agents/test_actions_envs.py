@@ -12,8 +12,7 @@ from execution_assets.env import ExecutionVecEnv
 from execution_assets.sim.observation import N_OBS
 from execution_assets.impact import ImpactParams
 from execution_assets.strategies import TWAP, AlmgrenChriss, ObizhaevaWang
-from execution_assets.strategies.base import ScheduleStrategy
-from execution_assets.strategies.reference_plan import reference_plan
+from execution_assets.strategies.reference_plan import ReferencePlan, reference_plan
 from execution_assets.strategies.runner import run_strategy
 from execution_assets.strategies.static_optimal import optimal_static_schedule
 
@@ -102,13 +101,6 @@ def test_n_envs_must_split_evenly_into_groups():
                                       "normalize_obs": True, "normalize_reward": True}, seed=0)
 
 
-class _Plan(ScheduleStrategy):
-    name = "plan"
-
-    def schedule(self, problem):
-        return np.asarray(reference_plan(problem))
-
-
 SIGNAL = dict(signal_mean_reversion_per_s=1 / 300, signal_alpha_bps_per_s=0.1)
 
 
@@ -148,6 +140,6 @@ def test_plan_relative_reward_is_zero_at_the_plan():
     total, _ = _run_actions(venv, np.zeros((32, 1), dtype=np.float32))
     np.testing.assert_array_equal(total, 0.0)
     moved, _ = _run_actions(venv, np.full((32, 1), 0.5, dtype=np.float32))
-    plan = run_strategy(_Plan(), problem, 32, seed=5)
+    plan = run_strategy(ReferencePlan(), problem, 32, seed=5)
     assert not np.allclose(moved, 0.0)
     assert np.isfinite(plan.is_bps).all()
