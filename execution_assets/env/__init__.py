@@ -2,7 +2,7 @@
 
 ``gymnasium.make("ExecutionEnv-v0")`` (continuous fraction of the remainder) and
 ``gymnasium.make("ExecutionEnvDiscrete-v0")`` (0%, 10%, ..., 100%) take the constructor's
-keyword arguments (``problem``, ``reward``, ``replay_mid``).
+keyword arguments (``problem``, ``reward``, ``replay``: a ``ReplayBook`` to trade recorded days).
 """
 
 from gymnasium.envs.registration import register, registry

@@ -3,7 +3,8 @@
 The dynamics, the observation and the draws are those of ``VecMarket`` (the same seed gives
 the same episode as ``VecMarket(problem, 1).reset(seed)``; a test asserts it). This class
 re-implements the step in scalar Python because numpy calls on size-1 arrays would cost
-several times more per step.
+several times more per step. With ``replay`` (a ``ReplayBook``) the episode runs on the replay
+market instead (``sim.replay_market``, one episode of it: same observation layout, slower).
 
 Action: the fraction of the remaining shares to trade now, Box(0, 1) (``ExecutionEnvDiscrete``:
 0%, 10%, ..., 100%). Out-of-range actions are clipped, a NaN action trades nothing and is counted
@@ -30,13 +31,11 @@ from gymnasium import spaces
 
 from execution_assets.env.problems import ProblemSpec, check_reward, make_sampler
 from execution_assets.sim.market_path import (
-    draw_path,
     draw_shocks,
     draws_trend,
     regime_tables,
     switch_thresholds,
     trend_step,
-    validate_replay_mid,
 )
 from execution_assets.sim.observation import (
     N_OBS,
@@ -51,6 +50,8 @@ from execution_assets.sim.observation import (
     path_features_scalar,
 )
 from execution_assets.sim.problem import REGIMES, ExecutionProblem
+from execution_assets.sim.replay_book import ReplayBook
+from execution_assets.sim.replay_market import ReplayMarket
 from execution_assets.strategies.reference_plan import reference_fractions
 from execution_assets.sim.vec_market import BPS, CostConstants
 
@@ -67,17 +68,12 @@ def _clip(value: float, i: int) -> float:
     return lo if value < lo else hi if value > hi else value
 
 
-def _episode_path(
-    problem: ExecutionProblem, seed: int, replay_mid: np.ndarray | None
-) -> tuple[list[float], list[float] | None, list[float], float]:
+def _episode_path(problem: ExecutionProblem, seed: int) -> tuple[list[float], list[float] | None, list[float], float]:
     """(U_k, I_k or None, step_var_k, S_0) of one episode: ``parametric_path`` in Python floats.
 
     Same streams and the same operations in the same order as the vectorized builder, so the
     episode equals episode 0 of ``VecMarket(problem, 1).reset(seed)``.
     """
-    if replay_mid is not None:
-        path = draw_path(problem, 1, seed, replay_mid)
-        return path.unaffected[:, 0].tolist(), None, path.step_var[:, 0].tolist(), float(path.arrival_price[0])
     n_steps = problem.n_steps
     switching = problem.regime_switch_rate_per_s > 0
     shocks = draw_shocks(n_steps, 1, seed, signal=problem.has_signal, regime=switching, trend=draws_trend(problem))
@@ -123,14 +119,15 @@ class ExecutionEnv(gym.Env):
         problem: ProblemSpec = None,
         *,
         reward: str = "per_step",
-        replay_mid: np.ndarray | None = None,
+        replay: ReplayBook | None = None,
         render_mode: str | None = None,
     ) -> None:
         if render_mode is not None:
             raise ValueError(f"ExecutionEnv has no render modes, got {render_mode!r}")
         self.render_mode = None
         self.reward_design = check_reward(reward)
-        self.replay_mid = None if replay_mid is None else validate_replay_mid(replay_mid)
+        self.replay = replay
+        self._replay_market: ReplayMarket | None = None  # the market on replay (one episode)
         self._sampler = make_sampler(problem)
         self.action_space = self._make_action_space()
         self.observation_space = spaces.Box(OBS_LOW, OBS_HIGH, dtype=np.float32)
@@ -157,7 +154,13 @@ class ExecutionEnv(gym.Env):
     def _load(self, problem: ExecutionProblem, episode_seed: int) -> None:
         if problem is not self.problem:
             self._configure(problem)
-        u, signal, step_var, self._arrival_price = _episode_path(problem, episode_seed, self.replay_mid)
+        if self.replay is not None:
+            if self._replay_market is None or self._replay_market.problem != problem:
+                self._replay_market = ReplayMarket(problem, 1, self.replay, mark_to_market=self.reward_design == "ac_utility")
+            self._replay_market.reset(episode_seed)
+            self._k = 0
+            return
+        u, signal, step_var, self._arrival_price = _episode_path(problem, episode_seed)
         side = problem.side
         self._u = u if side == 1 else [-v for v in u]
         self._features = path_features_scalar(u, signal, side, self._feature_sigma)
@@ -201,6 +204,8 @@ class ExecutionEnv(gym.Env):
         if self.problem is None or self._k >= self._n_steps:
             raise RuntimeError("ExecutionEnv: call reset() before step() (the episode is over)")
         frac = self._fraction(action)
+        if self.replay is not None:
+            return self._replay_step(frac)
         k = self._k
         x = self._remaining
         q = x if k == self._n_steps - 1 else frac * x
@@ -243,6 +248,33 @@ class ExecutionEnv(gym.Env):
             info.update(self._final_info())
         return self._observe(), reward, done, False, info
 
+    def _replay_step(self, frac: float):
+        """One step on the replay market (one episode of ``ReplayMarket``: numpy, not scalar)."""
+        market = self._replay_market
+        res = market.step_fraction(np.array([frac]))
+        self._k = market.k
+        design = self.reward_design
+        if design == "per_step":
+            reward = -float(res.cost_bps[0] + res.risk_bps[0])
+        elif design == "ac_utility":
+            reward = -float(res.mtm_cost_bps[0] + res.risk_bps[0])
+        else:
+            reward = -float(market.is_bps[0] + market.risk_penalty_bps[0]) if res.done else 0.0
+        info = {"invalid_actions": int(market.invalid_actions[0]), "shares": float(res.shares[0])}
+        if res.done:
+            s = market.summary()
+            info.update(
+                remaining_shares=float(market.remaining[0]),
+                is_bps=float(s.is_bps[0]),
+                vwap_slippage_bps=float(s.vwap_slippage_bps[0]),
+                risk_penalty_bps=float(s.risk_penalty_bps[0]),
+                filled_frac=float(s.filled_frac[0]),
+                n_child_orders=int(s.n_child_orders[0]),
+                arrival_price=float(s.arrival_price[0]),
+                date=market.episode_dates[0],
+            )
+        return market.observe()[0].copy(), reward, res.done, False, info
+
     def _final_info(self) -> dict[str, Any]:
         mean_mid = self._mid_sum / self._n_steps
         return {
@@ -256,6 +288,8 @@ class ExecutionEnv(gym.Env):
         }
 
     def _observe(self) -> np.ndarray:
+        if self.replay is not None:
+            return self._replay_market.observe()[0].copy()
         k, n = self._k, self._n_steps
         o = self._obs
         o[0] = self._remaining * self._inv_x

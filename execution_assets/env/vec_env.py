@@ -6,6 +6,8 @@ a batch the infos carry ``terminal_observation`` (SB3's convention) and ``is_bps
 batch starts. Batch 0 uses the base seed (so
 ``ExecutionVecEnv(p, 1, seed=s)`` replays ``ExecutionEnv(p).reset(seed=s)``); batch r > 0 uses
 the seed sequence ``[base, r]``. Observations, rewards and designs are those of ``ExecutionEnv``.
+With ``replay`` (a ``ReplayBook``) every batch runs on the replay market (``sim.replay_market``):
+recorded days, the same observation layout.
 
 Infos of non-terminal steps are one shared read-only empty mapping (building n dicts per step
 would cost more than the step); terminal infos are fresh dicts with ``terminal_observation``
@@ -24,9 +26,10 @@ from gymnasium import spaces
 from stable_baselines3.common.vec_env.base_vec_env import VecEnv, VecEnvIndices
 
 from execution_assets.env.problems import ProblemSpec, check_reward, make_sampler
-from execution_assets.sim.market_path import validate_replay_mid
 from execution_assets.sim.observation import OBS_HIGH, OBS_LOW
 from execution_assets.sim.problem import ExecutionProblem
+from execution_assets.sim.replay_book import ReplayBook
+from execution_assets.sim.replay_market import ReplayMarket
 from execution_assets.sim.vec_market import EpisodeSummary, FinishedBatch, VecMarket
 
 N_DISCRETE = 11
@@ -43,13 +46,13 @@ class ExecutionVecEnv(VecEnv):
         *,
         reward: str = "per_step",
         discrete: bool = False,
-        replay_mid: np.ndarray | None = None,
+        replay: ReplayBook | None = None,
         seed: int | None = None,
     ) -> None:
         self.render_mode = None
         self.reward_design = check_reward(reward)
         self.discrete = discrete
-        self.replay_mid = None if replay_mid is None else validate_replay_mid(replay_mid)
+        self.replay = replay
         self._sampler = make_sampler(problem)
         self._base_seed = seed
         self._problem_rng = np.random.default_rng(seed)
@@ -150,12 +153,11 @@ class ExecutionVecEnv(VecEnv):
         if market is not None and market.done:
             self._finished = market.finish(spare=self._finished)
         if market is None or market.problem != problem:
-            market = VecMarket(
-                problem,
-                self.num_envs,
-                replay_mid=self.replay_mid,
-                mark_to_market=self.reward_design == "ac_utility",
-            )
+            mark_to_market = self.reward_design == "ac_utility"
+            if self.replay is None:
+                market = VecMarket(problem, self.num_envs, mark_to_market=mark_to_market)
+            else:
+                market = ReplayMarket(problem, self.num_envs, self.replay, mark_to_market=mark_to_market)
         market.reset(self._batch_seed())
         self._batch += 1
         self.market = market

@@ -23,6 +23,17 @@ the path features at step k use returns up to step k only.
     twap_fraction     1 / (N - k): the fraction of the remainder TWAP trades now (0 when done)
     plan_fraction     the fraction of its remainder the scenario's static optimal plan trades now
                       (``strategies.reference_plan``: AC, OW or the static optimum; 0 when done)
+    imbalance_5       side * level-1..5 depth imbalance, standardized (replay; 0 in the parametric market)
+    microprice        side * (microprice - mid) / half spread (replay; 0 in the parametric market)
+    volume_rate       market volume over the last step / its average rate ADV tau / session_seconds
+                      (replay: the recorded prints; the parametric market's flow is its average, 1)
+    signed_volume_rate side * aggressor-signed volume over the last step / the same average
+                      (replay; 0 in the parametric market)
+
+On replay (``sim.replay_market``) spread, imbalance (level 1, standardized), participation
+(against the recorded volume since arrival) and the four book fields above come from the
+recorded second of each decision; the parametric market, which has no book, shows its
+constants, so one policy can be trained on both markets.
 
 "Unaffected" returns exclude the agent's own impact (it knows its trades and its impact
 state, which it also observes); ``sigma_step`` falls back to 1 bp when sigma_daily is 0.
@@ -52,6 +63,10 @@ OBS_FIELDS = (
     "risk_aversion",
     "twap_fraction",
     "plan_fraction",
+    "imbalance_5",
+    "microprice",
+    "volume_rate",
+    "signed_volume_rate",
 )
 OBS_INDEX = {name: i for i, name in enumerate(OBS_FIELDS)}
 N_OBS = len(OBS_FIELDS)
@@ -71,6 +86,7 @@ _BOUNDS = {
     "size": (0.0, 10.0),
     "sigma": (0.0, 10.0),
     "risk_aversion": (0.0, 10.0),
+    "volume_rate": (0.0, 10.0),
 }
 OBS_LOW = np.array([_BOUNDS.get(f, (-CLIP_BOUND, CLIP_BOUND))[0] for f in OBS_FIELDS], dtype=np.float32)
 OBS_HIGH = np.array([_BOUNDS.get(f, (-CLIP_BOUND, CLIP_BOUND))[1] for f in OBS_FIELDS], dtype=np.float32)
@@ -81,6 +97,8 @@ PRICE_SCALE = BPS / 100  # fraction of S_0 -> the "bps / 100" of price_move and 
 TRANSIENT_SCALE = BPS / 10
 PARTICIPATION_SCALE = 0.1
 MIN_FEATURE_SIGMA = 1e-4
+# the recorded-book fields as the parametric market shows them: no book, flow at its average rate
+PARAMETRIC_BOOK_FIELDS = {"imbalance_5": 0.0, "microprice": 0.0, "volume_rate": 1.0, "signed_volume_rate": 0.0}
 
 
 def feature_sigma(problem: ExecutionProblem) -> float:
@@ -96,6 +114,7 @@ def context_fields(problem: ExecutionProblem) -> dict[str, float]:
         "size": problem.size_frac_adv * 10.0,
         "sigma": sigma_h_bps / 100.0,
         "risk_aversion": problem.risk_aversion * sigma_h_bps**2 / 100.0,
+        **PARAMETRIC_BOOK_FIELDS,
     }
     return {k: float(np.clip(v, OBS_LOW[OBS_INDEX[k]], OBS_HIGH[OBS_INDEX[k]])) for k, v in values.items()}
 

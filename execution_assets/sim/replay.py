@@ -1,14 +1,18 @@
-"""Recorded mid paths for replay mode, read from ``features.book_1s`` in the warehouse."""
+"""Recorded days for replay, read from the warehouse: mid paths (``features.book_1s``) and full
+books (``ReplayBook``: level-1 features, the depth of ``raw.l2_snapshots``, the printed volume)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import duckdb
 import numpy as np
 
 from execution_assets.sim.market_path import validate_replay_mid
+from execution_assets.sim.replay_book import ReplayBook, book_from_frame
 from execution_assets.sql import load_sql
+from execution_assets.warehouse import run_sql_file
 
 
 def load_replay_mid(con: duckdb.DuckDBPyConnection, instrument: str, date: dt.date | str) -> np.ndarray:
@@ -21,3 +25,18 @@ def load_replay_mid(con: duckdb.DuckDBPyConnection, instrument: str, date: dt.da
     if mid.size == 0:
         raise ValueError(f"features.book_1s has no rows for instrument {instrument!r} on {date}")
     return validate_replay_mid(mid, f"features.book_1s {instrument} {date}")
+
+
+def load_replay_book(
+    con: duckdb.DuckDBPyConnection, instrument: str, dates: Sequence[dt.date] | None = None, n_levels: int | None = None
+) -> ReplayBook:
+    """``instrument``'s stored days (those in ``dates``, or all) as a ``ReplayBook``.
+
+    Raises ``ValueError`` naming the instrument when no day has both features and snapshots.
+    """
+    params = {"instrument": instrument, "dates": None if dates is None else list(dates)}
+    frame = run_sql_file(con, "sim/replay_book", params)
+    if frame.is_empty():
+        which = "any date" if dates is None else f"the dates {', '.join(str(d) for d in dates)}"
+        raise ValueError(f"no replay book for {instrument!r} on {which}: features.book_1s / raw.l2_snapshots have no rows")
+    return book_from_frame(instrument, frame, n_levels)

@@ -94,15 +94,18 @@ class FinishedBatch:
     arrival_price: np.ndarray  # (n,)
     temp_coef: float  # temporary impact per share^beta, fraction of S_0
     half_spread: float  # fraction of S_0
+    market_vwap: np.ndarray | None = None  # (n,) side * (market VWAP / S_0 - 1), when the market knows it
 
     def summary(self) -> EpisodeSummary:
         """Per-episode results (fresh arrays: they outlive this batch's buffers)."""
         shares, fills, beta = self.shares, self.fills, self.problem.impact.beta
-        if beta == 1.0:
-            temp = shares * self.temp_coef
-        else:
-            temp = np.power(shares, beta) * self.temp_coef
-        market_vwap = (fills - temp).mean(axis=0) - self.half_spread  # mean pre-trade mid, side-signed
+        market_vwap = self.market_vwap
+        if market_vwap is None:  # the parametric market's flow trades at the mean pre-trade mid
+            if beta == 1.0:
+                temp = shares * self.temp_coef
+            else:
+                temp = np.power(shares, beta) * self.temp_coef
+            market_vwap = (fills - temp).mean(axis=0) - self.half_spread
         is_bps = self.costs.sum(axis=0)
         return EpisodeSummary(
             is_bps=is_bps,
@@ -286,19 +289,23 @@ class VecMarket:
         if not math.isfinite(np.add.reduce(a, axis=None)):
             self.invalid_actions += np.isnan(a)
 
+    def _fill_offset(self, q: np.ndarray, out: np.ndarray) -> None:
+        """P_k - M_k (side-signed, fraction of S_0) of q_k shares: half spread + temporary impact."""
+        if self._beta == 1.0:
+            np.multiply(q, self._temp_coef, out=out)
+        else:
+            if self._beta == 0.5:
+                np.sqrt(q, out=out)
+            else:
+                np.power(q, self._beta, out=out)
+            out *= self._temp_coef
+        out += self._hs
+
     def _advance(self, q: np.ndarray) -> StepResult:
         k = self.k
         mid, fill, tmp = self._mid, self._fills[k], self._tmp
-        # P_k - S_0 (side-signed): temporary impact + half spread + pre-trade mid M_k
-        if self._beta == 1.0:
-            np.multiply(q, self._temp_coef, out=fill)
-        else:
-            if self._beta == 0.5:
-                np.sqrt(q, out=fill)
-            else:
-                np.power(q, self._beta, out=fill)
-            fill *= self._temp_coef
-        fill += self._hs
+        # P_k - S_0 (side-signed): the fill's offset from the pre-trade mid M_k, plus M_k
+        self._fill_offset(q, fill)
         fill += mid
         cost = self._costs[k]
         np.multiply(q, fill, out=cost)

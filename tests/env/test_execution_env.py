@@ -7,6 +7,8 @@ import warnings
 import gymnasium as gym
 import numpy as np
 import pytest
+
+from execution_assets.sim.replay_book import book_from_mids
 from gymnasium.utils.env_checker import check_env as gym_check_env
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -200,14 +202,13 @@ def test_reset_is_deterministic_given_the_first_seed():
 
 def test_replay_env_walks_a_recorded_day():
     problem = ExecutionProblem(sigma_daily=0.0)
-    env = ExecutionEnv(problem, replay_mid=np.full(5_000, 42.0))
+    env = ExecutionEnv(problem, replay=book_from_mids([np.full(5_000, 42.0)]))
     env.reset(seed=0)
     for k in range(problem.n_steps):
         _, _, done, _, info = env.step(np.array([1.0 / (problem.n_steps - k)]))
     assert info["arrival_price"] == 42.0
-    assert info["is_bps"] == pytest.approx(twap_cost_bps(problem), rel=1e-12)
-    with pytest.raises(ValueError, match="second 3"):
-        ExecutionEnv(problem, replay_mid=np.array([1.0, 1.0, 1.0, -1.0]))
+    # zero spread and unlimited depth at a flat mid: only the order's own impact costs
+    assert info["is_bps"] == pytest.approx(twap_cost_bps(problem.with_(half_spread_bps=0.0, impact=problem.impact.with_(eta=0.0))), rel=1e-9)
 
 
 def test_step_before_reset_and_bad_action_shapes_are_errors():
