@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 import polars as pl
@@ -104,6 +105,42 @@ class ReplayBook:
 
     def with_imbalance_scale(self, level_1: float, level_5: float) -> ReplayBook:
         return replace(self, imbalance_scale=(float(level_1), float(level_5)))
+
+    def depth_table(self, side: int) -> DepthTable:
+        """The side an order of ``side`` takes (asks for a buy, bids for a sell), cumulated once."""
+        if side == 1:
+            return self._ask_table
+        return self._bid_table
+
+    @cached_property
+    def _ask_table(self) -> DepthTable:
+        return DepthTable.of(self.ask_offset, self.ask_size)
+
+    @cached_property
+    def _bid_table(self) -> DepthTable:
+        return DepthTable.of(self.bid_offset, self.bid_size)
+
+
+@dataclass(frozen=True)
+class DepthTable:
+    """One side's levels cumulated, so that walking the book is a count and three lookups.
+
+    ``cum_size[t, j]`` = shares shown on levels 1..j of second t and ``cum_cost[t, j]`` = their
+    sum of size x offset (fractions of the second's mid), both with a leading 0 column (L + 1).
+    """
+
+    offset: np.ndarray  # (T, L) float32
+    cum_size: np.ndarray  # (T, L + 1) float32
+    cum_cost: np.ndarray  # (T, L + 1) float32
+
+    @classmethod
+    def of(cls, offset: np.ndarray, size: np.ndarray) -> DepthTable:
+        t, levels = size.shape
+        cum_size = np.zeros((t, levels + 1), dtype=np.float32)
+        np.cumsum(size, axis=1, out=cum_size[:, 1:])
+        cum_cost = np.zeros((t, levels + 1), dtype=np.float32)
+        np.cumsum(size.astype(float) * offset, axis=1, out=cum_cost[:, 1:], dtype=np.float32)
+        return cls(offset=offset, cum_size=cum_size, cum_cost=cum_cost)
 
 
 _ROW_ARRAYS = (

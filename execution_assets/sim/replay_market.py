@@ -67,13 +67,20 @@ def draw_starts(book: ReplayBook, problem: ExecutionProblem, n_episodes: int, se
 class ReplayMarket(VecMarket):
     """n episodes of ``problem`` on ``book``'s recorded days (module docstring)."""
 
-    def __init__(self, problem: ExecutionProblem, n_episodes: int, book: ReplayBook, *, mark_to_market: bool = False):
+    def __init__(
+        self,
+        problem: ExecutionProblem,
+        n_episodes: int,
+        book: ReplayBook,
+        *,
+        mark_to_market: bool = False,
+        track_levels: bool = False,
+    ):
         super().__init__(problem, n_episodes, mark_to_market=mark_to_market)
         self.book = book
         self._step_s = replay_step_seconds(problem)
-        buy = problem.side == 1
-        self._level_offset = book.ask_offset if buy else book.bid_offset
-        self._level_size = book.ask_size if buy else book.bid_size
+        self._depth = book.depth_table(problem.side)
+        self._levels = book.n_levels
         self._cum_volume = np.concatenate([[0.0], np.cumsum(book.volume)])
         self._cum_signed = np.concatenate([[0.0], np.cumsum(book.signed_volume)])
         self._cum_mid_volume = np.concatenate([[0.0], np.cumsum(book.mid * book.volume)])
@@ -83,6 +90,8 @@ class ReplayMarket(VecMarket):
         self._book_obs: dict[int, np.ndarray] = {}
         self._printed = np.empty((self.n_steps + 1, self.n_episodes))  # recorded volume since arrival
         self._market_vwap = np.empty(self.n_episodes)
+        # (n, L + 1) shares each episode took from book level 1..L and beyond the displayed depth
+        self.level_fills = np.zeros((self.n_episodes, self._levels + 1)) if track_levels else None
 
     @property
     def episode_dates(self) -> list:
@@ -111,6 +120,8 @@ class ReplayMarket(VecMarket):
             arrival_price=arrival,
         )
         super().reset(path=path)
+        if self.level_fills is not None:
+            self.level_fills.fill(0.0)
         self._book_obs = self._book_fields(rows, mid, side, scale_5)
         cum = self._cum_volume
         np.subtract(cum[rows + 1], cum[rows[0] + 1], out=self._printed)
@@ -147,34 +158,32 @@ class ReplayMarket(VecMarket):
 
     def _fill_offset(self, q: np.ndarray, out: np.ndarray) -> None:
         """Walk second t_k's displayed depth; the excess pays the deepest level plus temporary impact."""
-        k = self.k
-        rows = self._rows[k]
-        scale = 1.0 + self._u[k]  # level offsets are fractions of the second's mid: to fractions of S_0
-        offset = self._level_offset[rows].astype(float)  # (n, L)
-        offset *= scale[:, None]
-        size = self._level_size[rows].astype(float)
-        n, levels = size.shape
-        cum_size = np.zeros((n, levels + 1))
-        np.cumsum(size, axis=1, out=cum_size[:, 1:])
-        cum_cost = np.zeros((n, levels + 1))
-        np.cumsum(size * offset, axis=1, out=cum_cost[:, 1:])
-        full = (cum_size[:, 1:] <= q[:, None]).sum(axis=1)  # levels the order takes whole
-        done_size = np.take_along_axis(cum_size, full[:, None], axis=1)[:, 0]
-        cost = np.take_along_axis(cum_cost, full[:, None], axis=1)[:, 0]
-        next_level = np.minimum(full, levels - 1)
-        price = np.take_along_axis(offset, next_level[:, None], axis=1)[:, 0]
+        rows = self._rows[self.k]
+        table, levels = self._depth, self._levels
+        padded = np.take(table.cum_size, rows, axis=0)  # (n, L + 1), column 0 = 0
+        full = np.count_nonzero(padded <= q[:, None], axis=1)
+        full -= 1  # levels the order takes whole (column 0 always counts)
+        if self.level_fills is not None:
+            taken = np.minimum(np.maximum(q[:, None] - padded[:, :-1], 0.0), np.diff(padded, axis=1))
+            self.level_fills[:, :levels] += taken
+            self.level_fills[:, levels] += np.maximum(q - padded[:, -1], 0.0)
+        at = rows * (levels + 1) + full
+        done_size = np.take(table.cum_size.ravel(), at)
+        cost = np.take(table.cum_cost.ravel(), at).astype(float)
         rest = q - done_size
+        price = np.take(table.offset.ravel(), rows * levels + np.minimum(full, levels - 1))
         cost += rest * price
+        cost *= 1.0 + self._u[self.k]  # offsets are fractions of the second's mid: to fractions of S_0
         beyond = full == levels  # the order outgrew the displayed depth
         if beyond.any():
             excess = rest[beyond]
             temp = excess * self._temp_coef if self._beta == 1.0 else np.power(excess, self._beta) * self._temp_coef
             cost[beyond] += excess * temp
+        idle = q <= 0
         with np.errstate(invalid="ignore", divide="ignore"):
             np.divide(cost, q, out=out)
-        idle = q <= 0
         if idle.any():  # nothing traded: the price the first share would have paid
-            out[idle] = offset[idle, 0]
+            out[idle] = table.offset[rows[idle], 0] * (1.0 + self._u[self.k][idle])
 
     def observe(self) -> np.ndarray:
         obs = super().observe()

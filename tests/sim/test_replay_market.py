@@ -76,10 +76,11 @@ def test_a_child_order_beyond_the_displayed_depth_of_a_real_10_level_second():
         size_frac_adv=1500 / 1e6, adv_shares=1e6, horizon_s=1, n_steps=1, session_seconds=23_400,
         impact=ImpactParams(eta=eta, beta=1.0, gamma=0.0, kappa=0.0, transient_decay_per_s=0.0),
     )  # fmt: skip
-    market = ReplayMarket(problem, 1, book)
+    market = ReplayMarket(problem, 1, book, track_levels=True)
     market.reset(0)
     assert market.starts[0] == 0
     market.step(np.array([1500.0]))
+    np.testing.assert_allclose(market.level_fills[0], [s for _, s in asks] + [1500 - 1051])
     displayed = sum(s for _, s in asks)  # 1,051 shares on ten levels
     excess = 1500 - displayed
     temporary = eta * (excess / 1e6) * 23_400 / 1  # eta * participation rate: fraction of S_0
