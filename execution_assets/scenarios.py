@@ -25,9 +25,12 @@ Choices (see docs/decisions.md):
   same point at TWAP's trade size, so TWAP pays the same temporary impact under all three; and
   ``transient`` adds the calibrated Obizhaeva-Wang kernel (kappa, rho) to the linear model.
   Permanent impact is linear (delta = 1) through the calibrated law at TWAP's trade size.
-- The short-horizon alpha signal is not part of calibration.impact_params: scenarios use the
-  built-in synthetic market's signal (mean reversion, alpha in units of the 1-second
-  volatility) scaled by the instrument's calibrated volatility.
+- The short-horizon alpha signal comes from calibration.signal_params when the level-1 book
+  imbalance significantly predicts returns there (its fitted drift A, bps/s per one standard
+  deviation of the imbalance, and mean reversion theta; docs/calibration.md "Signal");
+  otherwise, and for an instrument without that calibration, from the built-in synthetic
+  market's signal (mean reversion, alpha in units of the 1-second volatility) scaled by the
+  instrument's calibrated volatility, with the reason in ``MarketCalibration.notes``.
 - The trending regime drifts up by one daily sigma per session: against a buy, with a sell.
 - Seeds: each split owns a range of seeds (train [0, 1e6), validation [1e6, 2e6), test
   [2e6, 3e6)); a scenario's seed fixes its price paths for every strategy.
@@ -127,9 +130,34 @@ def default_calibration(instrument: str) -> MarketCalibration:
     )
 
 
-def calibration_from_row(row: Mapping[str, object], volume_curve: np.ndarray | None = None) -> MarketCalibration:
+def signal_from_row(signal: Mapping[str, object] | None) -> tuple[float, float] | None:
+    """(alpha bps/s, mean reversion /s) of a ``scenarios/latest_signal_params`` row when its fit
+    is significant and usable by the simulator, else None."""
+    if signal is None or not signal.get("significant"):
+        return None
+    alpha, theta = signal.get("alpha_bps_per_s"), signal.get("mean_reversion_per_s")
+    if alpha is None or theta is None or not (np.isfinite(alpha) and np.isfinite(theta) and theta > 0):
+        return None
+    return float(alpha), float(theta)
+
+
+def _signal_note(signal: Mapping[str, object] | None) -> str:
+    if signal is None:
+        return "signal: defaults (no calibration.signal_params; materialize signal_params)"
+    if signal_from_row(signal) is None:
+        return f"signal: defaults (calibration.signal_params as of {signal.get('as_of')} not significant: {signal.get('reason')})"
+    return f"signal: calibration.signal_params as of {signal.get('as_of')}"
+
+
+def calibration_from_row(
+    row: Mapping[str, object], volume_curve: np.ndarray | None = None, signal: Mapping[str, object] | None = None
+) -> MarketCalibration:
     """A ``calibration.latest_impact_params`` row; NULL estimates fall back to the defaults, a
-    row without ``session_seconds`` (calibrated before it was stored) to the reference day."""
+    row without ``session_seconds`` (calibrated before it was stored) to the reference day.
+
+    ``signal`` is the instrument's ``scenarios/latest_signal_params`` row: its fitted alpha and
+    mean reversion when significant; otherwise (or None) the default signal scaled by the
+    calibrated volatility, the reason in ``notes`` (``source`` describes the impact row only)."""
     instrument = str(row["instrument"])
     fallback = default_calibration(instrument)
     missing: list[str] = []
@@ -159,6 +187,13 @@ def calibration_from_row(row: Mapping[str, object], volume_curve: np.ndarray | N
     notes = f"defaults for {', '.join(missing)}" if missing else ""
     if row.get("null_reason"):
         notes = f"{notes}; calibration: {row['null_reason']}".lstrip("; ")
+    notes = f"{notes}; {_signal_note(signal)}".lstrip("; ")
+    fitted = signal_from_row(signal)
+    if fitted is not None:
+        signal_alpha, signal_reversion = fitted
+    else:
+        signal_alpha = _signal_alpha_bps_per_s(sigma, alpha_sigmas, day)
+        signal_reversion = fallback.signal_mean_reversion_per_s
     return MarketCalibration(
         instrument=instrument,
         impact=ImpactParams(**impact, kappa=kappa, transient_decay_per_s=rho),
@@ -166,8 +201,8 @@ def calibration_from_row(row: Mapping[str, object], volume_curve: np.ndarray | N
         half_spread_bps=pick("half_spread_bps", fallback.half_spread_bps),
         adv_shares=pick("adv_shares", fallback.adv_shares),
         arrival_price=fallback.arrival_price,
-        signal_mean_reversion_per_s=fallback.signal_mean_reversion_per_s,
-        signal_alpha_bps_per_s=_signal_alpha_bps_per_s(sigma, alpha_sigmas, day),
+        signal_mean_reversion_per_s=signal_reversion,
+        signal_alpha_bps_per_s=signal_alpha,
         session_seconds=day,
         volume_curve=volume_curve if volume_curve is not None else fallback.volume_curve,
         source="calibration+defaults" if missing else "calibration",
@@ -182,11 +217,21 @@ def load_calibrations(con: duckdb.DuckDBPyConnection) -> list[MarketCalibration]
     curves = run_sql_file(con, "scenarios/latest_volume_curve", {})
     if params.is_empty():
         return [default_calibration(name) for name in sorted(DEFAULT_INSTRUMENTS)]
+    signals = {row["instrument"]: row for row in _latest_signals(con).iter_rows(named=True)}
     out = []
     for row in params.iter_rows(named=True):
         curve = curves.filter(pl.col("instrument") == row["instrument"])["volume_share"].to_numpy()
-        out.append(calibration_from_row(row, curve if curve.size else None))
+        out.append(calibration_from_row(row, curve if curve.size else None, signals.get(row["instrument"])))
     return out
+
+
+def _latest_signals(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """One row per instrument of its latest signal calibration (none in a warehouse opened
+    read-only from before the table existed)."""
+    try:
+        return run_sql_file(con, "scenarios/latest_signal_params", {})
+    except duckdb.CatalogException:
+        return pl.DataFrame({"instrument": []}, schema={"instrument": pl.String()})
 
 
 def n_steps_for(horizon_s: float) -> int:
