@@ -99,17 +99,42 @@ def test_metadata_has_plots_and_report(calibrated):
     assert path.startswith(str(data_dir)) and open(path).read() == report
 
 
+def test_signal_params_rows_checks_and_metadata(calibrated):
+    definitions, _, job, result, data_dir = calibrated
+    assert "signal_params" in {key.path[-1] for key in job.asset_layer.selected_asset_keys}
+    rows = _read(data_dir, "SELECT * FROM calibration.latest_signal_params ORDER BY predictor, horizon_s")
+    assert rows.height == 15  # 3 predictors x (1 s and the 4 decision intervals)
+    assert rows["as_of"].unique().to_list() == [DAYS[-1]] and (rows["n_days"] == 3).all()
+    assert rows["horizon_s"].unique().sort().to_list() == [1, 5, 30, 60, 390]
+    fit = rows.row(0, named=True)
+    # 3 sessions of the liquid market: the level-1 imbalance predicts 5-60 s returns
+    assert fit["significant"] and fit["reason"] is None
+    assert fit["mean_reversion_per_s_ci_low"] < 0.1 < fit["mean_reversion_per_s_ci_high"]
+    checks = {(c.asset_key.path[-1], c.check_name): c for c in result.get_asset_check_evaluations()}
+    assert checks[("signal_params", "no_silent_nan")].passed
+    assert checks[("signal_params", "estimable")].passed
+    assert checks[("signal_params", "estimable")].severity == dg.AssetCheckSeverity.WARN
+    metadata = {m.asset_key.path[-1]: m.materialization.metadata for m in result.get_asset_materialization_events()}
+    signal = metadata["signal_params"]
+    assert "| imbalance_1 | 5 | True |" in signal["coefficients"].value
+    assert signal["true_mean_reversion_per_s"].value == 0.1
+    assert signal["n_obs"].value["1s"] == 3 * 23_399
+    spec = definitions.get_assets_def("execution_scenarios").get_asset_spec(dg.AssetKey("execution_scenarios"))
+    assert dg.AssetKey("signal_params") in {dep.asset_key for dep in spec.deps}
+
+
 def test_rematerializing_keeps_one_row_per_as_of(calibrated):
     _, instance, job, _, data_dir = calibrated
     before = _read(data_dir, "SELECT count(*) AS n FROM calibration.impact_params")["n"][0]
     assert job.execute_in_process(partition_key=INSTRUMENT, instance=instance).success
     assert _read(data_dir, "SELECT count(*) AS n FROM calibration.impact_params")["n"][0] == before == 1
     assert _read(data_dir, "SELECT count(*) AS n FROM calibration.volume_curve")["n"][0] == 78
+    assert _read(data_dir, "SELECT count(*) AS n FROM calibration.signal_params")["n"][0] == 15
 
 
 def test_depends_on_every_date_of_the_instrument(calibrated):
     definitions, instance, *_ = calibrated
-    for asset in ("daily_volume", "volume_curve", "impact_params"):
+    for asset in ("daily_volume", "volume_curve", "impact_params", "signal_params"):
         spec = definitions.get_assets_def(asset).get_asset_spec(dg.AssetKey(asset))
         mappings = {dep.asset_key.path[-1]: dep.partition_mapping for dep in spec.deps}
         assert mappings["raw_trades"] is BY_INSTRUMENT, asset

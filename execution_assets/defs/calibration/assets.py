@@ -1,4 +1,5 @@
-"""Calibration per instrument: daily volume, ADV, intraday volume curve, impact parameters.
+"""Calibration per instrument: daily volume, ADV, intraday volume curve, impact parameters,
+the order book's short-horizon signal.
 
 Each asset reads every ingested session of its instrument (the instrument x date partitions of
 raw_trades / book_features map onto the instrument), calls one library function of
@@ -20,6 +21,13 @@ from execution_assets.calibration.calibrate import PARAMETERS
 from execution_assets.calibration.daily_bars import SPLITS, find_daily_bars, read_daily_bars
 from execution_assets.calibration.plots import impact_png, response_decay_png, volume_curve_png
 from execution_assets.calibration.report import calibration_report, venue_note
+from execution_assets.calibration.signal import (
+    BLOCK_SECONDS,
+    DECAY_PREDICTOR,
+    N_BOOTSTRAP,
+    calibrate_signal_params,
+    coefficient_table,
+)
 from execution_assets.calibration.store import (
     calibrate_instrument,
     calibrate_volume_curve,
@@ -67,6 +75,12 @@ class VolumeCurveConfig(dg.Config):
 
 class ImpactConfig(dg.Config):
     lookback_days: int = 60
+
+
+class SignalConfig(dg.Config):
+    lookback_days: int = 60  # the same window as impact_params (ImpactConfig)
+    n_bootstrap: int = N_BOOTSTRAP  # block-bootstrap replicates of the decay fit
+    block_seconds: int = BLOCK_SECONDS  # bootstrap block: seconds of one day
 
 
 def _md(frame: pl.DataFrame, max_rows: int = 10) -> dg.MetadataValue:
@@ -317,4 +331,114 @@ def impact_params(context: dg.AssetExecutionContext, config: ImpactConfig, duckd
         metadata={
             "not_estimated": dg.MetadataValue.md("\n".join(f"- **{n}**: {r}" for n, r in missing.items()) or "none")
         },
+    )
+
+
+def _signal_problems(rows: pl.DataFrame) -> list[str]:
+    """Rule breaks of stored signal_params rows: non-finite numbers, estimates outside their
+    interval, NULLs without a reason."""
+    problems = []
+    for row in rows.iter_rows(named=True):
+        where = f"{row['predictor']} at {row['horizon_s']} s"
+        for name, value in row.items():
+            if isinstance(value, float) and not math.isfinite(value):
+                problems.append(f"{where}: {name} = {value}")
+        for name, reason in (("coef_bps", "null_reason"), ("alpha_bps_per_s", "reason"), ("mean_reversion_per_s", "reason")):
+            value, low, high = row[name], row[f"{name}_ci_low"], row[f"{name}_ci_high"]
+            if value is None and (low is not None or high is not None):
+                problems.append(f"{where}: {name} is NULL but has an interval")
+            if value is not None and not (low is not None and high is not None and low <= value <= high):
+                problems.append(f"{where}: {name} = {value} outside its interval [{low}, {high}]")
+            if value is None and not row[reason]:
+                problems.append(f"{where}: {name} is NULL without a reason")
+        if not row["significant"] and not row["reason"]:
+            problems.append(f"{where}: not significant without a reason")
+    return problems
+
+
+@dg.asset(
+    deps=[RAW_TRADES, BOOK_FEATURES],
+    kinds={"duckdb", "numpy", "scipy"},
+    metadata=table_metadata("calibration.signal_params"),
+    check_specs=[
+        _check(
+            "no_silent_nan",
+            "signal_params",
+            "every number finite, every coefficient, A and theta inside its 95% interval, every NULL with a reason",
+            blocking=True,
+        ),
+        _check(
+            "estimable",
+            "signal_params",
+            "the level-1 imbalance significantly predicts returns at a decision interval and its decay (A, theta) is "
+            "identified (warns with the reason: scenarios then use the default signal)",
+        ),
+    ],
+    **COMMON,
+)
+def signal_params(context: dg.AssetExecutionContext, config: SignalConfig, duckdb: WarehouseResource):
+    """calibration.signal_params: how the order book predicts forward mid returns, over the
+    impact calibration's window (the last sessions with trades; as_of the last).
+
+    One row per predictor (level-1 imbalance, level-5 imbalance, signed flow over the previous
+    h seconds) and horizon h (1 s and the scenarios' decision intervals, 5/30/60/390 s on a
+    US-equity day): the coefficient of the forward log mid return over [t, t + h], within the
+    day, on the standardized predictor (bps per one standard deviation), with its 95% Newey-West
+    interval on non-overlapping samples, t, Holm-adjusted p, R2, n_obs, and the predictor's mean
+    and std over the window. On every row, the decay the simulator uses, E[return over h] =
+    A (1 - exp(-theta h)) / theta, fitted to the level-1 coefficients (A bps/s per std,
+    theta per second, block-bootstrap intervals), and whether scenarios use it (``significant``,
+    else ``reason``). Method: execution_assets/calibration/signal.py, docs/calibration.md."""
+    instrument = context.partition_key
+    with duckdb.get_connection() as con:
+        calibration, _ = calibrate_signal_params(
+            con,
+            instrument,
+            config.lookback_days,
+            dt.datetime.now(),
+            n_bootstrap=config.n_bootstrap,
+            block_seconds=config.block_seconds,
+        )
+        stored = run_sql_file(con, "calibration/select_signal_params", {"instrument": instrument, "as_of": calibration.as_of})
+    decay = calibration.decay
+    a, theta = decay.alpha_bps_per_s, decay.mean_reversion_per_s
+
+    def interval(e) -> str:
+        return f"{e.value:.4g} [{e.ci_low:.4g}, {e.ci_high:.4g}]" if e.ok else f"NULL: {e.reason}"
+
+    level_1 = [r for r in calibration.regressions if r.predictor == DECAY_PREDICTOR]
+    metadata = {
+        "dagster/row_count": stored.height,
+        "as_of": str(calibration.as_of),
+        "sessions": calibration.n_days,
+        "significant": calibration.significant,
+        "reason": calibration.reason or "none",
+        "alpha_bps_per_s": interval(a),
+        "mean_reversion_per_s": interval(theta),
+        "n_obs": dg.MetadataValue.json({f"{r.horizon_s}s": r.n_obs for r in level_1}),
+        "imbalance_scales": dg.MetadataValue.json(calibration.scales),
+        "coefficients": _md(coefficient_table(calibration), max_rows=100),
+    }
+    truth = synthetic_truth(instrument, calibration.as_of, raw_dir())
+    if truth:  # the hidden OU signal's parameters; A is attenuated by corr(imbalance_1, signal) < 1
+        metadata["true_mean_reversion_per_s"] = float(truth["signal_reversion_per_s"])
+        metadata["true_alpha_bps_per_s_of_hidden_signal"] = float(
+            truth["signal_alpha"] * truth["sigma_daily"] / math.sqrt(session_seconds(instrument)) * 1e4
+        )
+    yield dg.MaterializeResult(metadata=metadata)
+    problems = _signal_problems(stored)
+    yield dg.AssetCheckResult(
+        check_name="no_silent_nan",
+        passed=stored.height > 0 and not problems,
+        metadata={
+            "rows": stored.height,
+            "problems": dg.MetadataValue.md("\n".join(f"- {p}" for p in problems) or "none"),
+        },
+    )
+    yield dg.AssetCheckResult(
+        check_name="estimable",
+        passed=calibration.significant,
+        severity=dg.AssetCheckSeverity.WARN,
+        description=None if calibration.significant else f"not significant: {calibration.reason}"[:1000],
+        metadata={"reason": calibration.reason or "none", "alpha_bps_per_s": interval(a), "mean_reversion_per_s": interval(theta)},
     )

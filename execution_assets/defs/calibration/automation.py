@@ -8,7 +8,7 @@ import dagster as dg
 from execution_assets.defs.contracts import failed_blocking_checks
 from execution_assets.defs.partitions import instrument_partitions, parse_instrument_date_key
 
-CALIBRATION_ASSETS = ("daily_volume", "adv", "volume_curve", "impact_params")
+CALIBRATION_ASSETS = ("daily_volume", "adv", "volume_curve", "impact_params", "signal_params")
 UPSTREAM = ("raw_l2_snapshots", "raw_trades", "book_features")  # what a calibration reads, per instrument-day
 RECALIBRATION_CRON = "30 17 * * 1-5"
 TIMEZONE = "America/New_York"
@@ -23,7 +23,7 @@ calibration_job = dg.define_asset_job(
     "calibration_job",
     selection=dg.AssetSelection.assets(*CALIBRATION_ASSETS),
     partitions_def=instrument_partitions,
-    description="Recalibrate one instrument: daily volume, ADV, volume curve, impact parameters.",
+    description="Recalibrate one instrument: daily volume, ADV, volume curve, impact parameters, signal.",
 )
 
 

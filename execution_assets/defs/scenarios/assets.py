@@ -14,7 +14,7 @@ from execution_assets.scenarios import URGENCY_KAPPA_T, load_calibrations, scena
 from execution_assets.strategies import AlmgrenChriss
 from execution_assets.warehouse import run_sql_file
 
-CALIBRATION_DEPS = ["impact_params", "volume_curve"]
+CALIBRATION_DEPS = ["impact_params", "volume_curve", "signal_params"]
 RULES = {
     "unique_ids_and_seeds": ("duplicate_ids", "duplicate_seeds"),
     "seeds_in_split_range": ("seeds_out_of_split_range",),
