@@ -19,6 +19,10 @@ the price noise in the reward cancels (the agent is charged (x_agent - x_ref) si
 instead of x_agent sigma z), which is what TD learning (SAC, DQN) needs most. Against the plan,
 an agent that acts at the plan (action 0) earns exactly 0: the reward is what it adds.
 
+``market: replay`` or ``both`` (``make_training_env``'s ``replay``) puts all or the last groups
+on recorded days (``sim.replay_market``: one instrument's train-split book per group, with the
+grid problems of that instrument its days can hold); the parametric groups keep the family.
+
 ``reward_scale: twap_cost`` (the default with a baseline) divides each batch's relative reward by
 TWAP's expected risk-adjusted cost on that batch's problem (closed form, nominal regime), so a
 basis point on a 5-minute order and on a 1-day order weigh as the evaluation weighs them (as a
@@ -40,6 +44,7 @@ from stable_baselines3.common.vec_env.base_vec_env import VecEnvIndices
 from execution_assets.agents.actions import PLAN_FIELD, TWAP_FIELD, ActionMap, FractionActions
 from execution_assets.env import ExecutionVecEnv
 from execution_assets.sim.problem import ExecutionProblem
+from execution_assets.sim.replay_book import ReplayBook
 from execution_assets.strategies.base import nominal_problem
 from execution_assets.strategies.schedule_costs import expected_is_bps, variance_is_bps2
 
@@ -180,6 +185,7 @@ class TrainingEnv:
     venv: VecEnv  # outermost (VecNormalize, or FractionActions when nothing is normalized)
     groups: list[ExecutionVecEnv | ReferenceRelativeReward]
     normalizer: VecNormalize | None
+    replay_groups: tuple[int, ...] = ()  # groups trading recorded days (their problems are fixed)
 
     @property
     def baseline(self) -> bool:
@@ -194,22 +200,69 @@ class TrainingEnv:
         raise RuntimeError("TrainingEnv.raw_rewards: read the rewards SB3 saw instead")
 
     def set_problems(self, problems: Sequence[ExecutionProblem]) -> None:
-        """Later batches of every group draw from ``problems`` (curriculum stage change)."""
-        for env in self.groups:
-            env.set_problems(list(problems))
+        """Later batches of every parametric group draw from ``problems`` (curriculum stage change)."""
+        for g, env in enumerate(self.groups):
+            if g not in self.replay_groups:
+                env.set_problems(list(problems))
 
 
-def make_training_env(problems: Sequence[ExecutionProblem], env_config: dict[str, Any], seed: int) -> TrainingEnv:
-    """The training env of ``env_config`` (n_envs, n_groups, reward, action..., normalization)."""
+MARKETS = ("parametric", "replay", "both")
+
+
+@dataclass(frozen=True)
+class ReplayTraining:
+    """Recorded days to train on: one instrument's book and the problems its days can hold."""
+
+    book: ReplayBook
+    problems: tuple[ExecutionProblem, ...]
+
+
+def replay_group_count(env_config: dict[str, Any], n_groups: int) -> int:
+    """How many of the ``n_groups`` groups trade recorded days (``env.market``, ``env.replay_share``)."""
+    market = env_config.get("market", "parametric")
+    if market not in MARKETS:
+        raise ValueError(f"env.market must be one of {MARKETS}, got {market!r}")
+    if market == "parametric":
+        return 0
+    if market == "replay":
+        return n_groups
+    if n_groups < 2:
+        raise ValueError("env.market: both needs env.n_groups >= 2 (one group per market at least)")
+    share = float(env_config.get("replay_share", 0.5))
+    return min(n_groups - 1, max(1, int(round(share * n_groups))))
+
+
+def make_training_env(
+    problems: Sequence[ExecutionProblem],
+    env_config: dict[str, Any],
+    seed: int,
+    replay: Sequence[ReplayTraining] = (),
+) -> TrainingEnv:
+    """The training env of ``env_config`` (n_envs, n_groups, reward, action..., normalization).
+
+    With ``env.market: replay`` or ``both`` the last groups trade the ``replay`` books (one book
+    per group, taken in turn) on their own problems; ``both`` keeps the first groups parametric.
+    """
     n_envs, n_groups = int(env_config["n_envs"]), int(env_config.get("n_groups", 1))
     if n_groups < 1 or n_envs % n_groups:
         raise ValueError(f"env.n_envs={n_envs} must be a positive multiple of env.n_groups={n_groups}")
     baseline = env_config.get("reward_baseline", "none")
     if baseline != "none" and baseline not in REWARD_BASELINES:
         raise ValueError(f"env.reward_baseline must be none, {' or '.join(REWARD_BASELINES)}, got {baseline!r}")
+    n_replay = replay_group_count(env_config, n_groups) if replay else 0
+    if env_config.get("market", "parametric") == "replay" and not replay:
+        raise ValueError("env.market: replay needs recorded days (no replay book was given)")
+    replay_groups = tuple(range(n_groups - n_replay, n_groups))
+    usable = [r for r in replay if r.problems]
+    if n_replay and not usable:
+        raise ValueError("env.market: no recorded day can hold any of the family's horizons")
 
     def group(g: int) -> ExecutionVecEnv:
-        return ExecutionVecEnv(list(problems), n_envs // n_groups, reward=env_config["reward"], seed=group_seed(seed, g))
+        own, book = list(problems), None
+        if g in replay_groups:
+            pick = usable[(g - replay_groups[0]) % len(usable)]
+            own, book = list(pick.problems), pick.book
+        return ExecutionVecEnv(own, n_envs // n_groups, reward=env_config["reward"], replay=book, seed=group_seed(seed, g))
 
     scale = env_config.get("reward_scale", "none")
     groups = [
@@ -228,4 +281,4 @@ def make_training_env(problems: Sequence[ExecutionProblem], env_config: dict[str
             gamma=float(env_config.get("reward_gamma", 1.0)),
         )
         venv = normalizer
-    return TrainingEnv(venv=venv, groups=groups, normalizer=normalizer)
+    return TrainingEnv(venv=venv, groups=groups, normalizer=normalizer, replay_groups=replay_groups)

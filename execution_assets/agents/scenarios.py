@@ -83,9 +83,14 @@ FAMILY_NAMES = (*FAMILIES, GRID)
 GRID_EVAL_PROBLEMS = {"validation": 32, "test": 8}
 
 
-@lru_cache(maxsize=None)
 def grid_problems(split: str) -> tuple[ExecutionProblem, ...]:
     """The grid family's problems of ``split``: all of train, a fixed sample of the others."""
+    return tuple(problem for _, problem in _grid(split))
+
+
+@lru_cache(maxsize=None)
+def _grid(split: str) -> tuple[tuple[str, ExecutionProblem], ...]:
+    """(instrument, problem) of the grid family's problems of ``split``."""
     from execution_assets.market.instruments import DEFAULT_INSTRUMENTS
     from execution_assets.scenarios import default_calibration, scenario_grid, scenario_problem
 
@@ -94,7 +99,20 @@ def grid_problems(split: str) -> tuple[ExecutionProblem, ...]:
     if split != "train":
         picks = np.sort(np.random.default_rng(GRID_SAMPLE_SEED).choice(rows.height, GRID_EVAL_PROBLEMS[split], replace=False))
         rows = rows[picks]
-    return tuple(scenario_problem(row, calibrations[row["instrument"]]) for row in rows.iter_rows(named=True))
+    return tuple(
+        (row["instrument"], scenario_problem(row, calibrations[row["instrument"]])) for row in rows.iter_rows(named=True)
+    )
+
+
+def replay_problems(family: str, instrument: str, day_seconds: int, split: str = "train") -> tuple[ExecutionProblem, ...]:
+    """The problems of the grid ``family`` on ``instrument`` that a replay of its recorded days
+    can hold (a horizon shorter than ``day_seconds``, whole seconds per step). Replay needs
+    problems calibrated to an instrument: only the grid family has them."""
+    if family != GRID:
+        raise ValueError(f"replay training needs the {GRID!r} family (problems of a calibrated instrument), got {family!r}")
+    return tuple(
+        p for name, p in _grid(split) if name == instrument and p.horizon_s < day_seconds and float(p.tau_s).is_integer()
+    )
 
 
 def family_problems(name: str, split: str = "train") -> tuple[ExecutionProblem, ...]:

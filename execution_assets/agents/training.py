@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any, Iterator
 
 import gymnasium
@@ -35,7 +36,7 @@ from execution_assets.agents.actions import GRID_KINDS, ActionMap
 from execution_assets.agents.artifacts import curves_png, normalization_stats, write_json, write_yaml
 from execution_assets.agents.config import AgentConfig, resolve_config
 from execution_assets.agents.curriculum import Curriculum
-from execution_assets.agents.envs import make_training_env
+from execution_assets.agents.envs import ReplayTraining, make_training_env
 from execution_assets.agents.monitor import Logger, TrainingMonitor
 from execution_assets.agents.policy import ALGORITHM_CLASSES, load_checkpoint
 from execution_assets.agents.run_folder import (
@@ -46,8 +47,9 @@ from execution_assets.agents.run_folder import (
     SUMMARY_JSON,
     models_dir,
 )
-from execution_assets.agents.scenarios import family_problems
+from execution_assets.agents.scenarios import family_problems, replay_problems
 from execution_assets.agents.validation import Benchmark, Comparison
+from execution_assets.sim.replay_book import ReplayBook
 
 _ACTIVATIONS = {"tanh": torch.nn.Tanh, "relu": torch.nn.ReLU}
 
@@ -141,6 +143,24 @@ def start_at_reference(model: BaseAlgorithm, action_map: ActionMap) -> None:
             raise ValueError(f"init_at_reference applies to PPO, SAC and DQN, not {type(model).__name__}")
 
 
+def replay_training(config: AgentConfig, books: Mapping[str, ReplayBook], log: Logger) -> list[ReplayTraining]:
+    """The recorded days ``config.env.market`` asks for, each with the problems its days can hold."""
+    market = config.env.get("market", "parametric")
+    if market == "parametric":
+        return []
+    if not books:
+        if market == "replay":
+            raise ValueError(f"{config.algo}: env.market is replay but no recorded days were given (ingest some days)")
+        log(f"[{config.algo} {config.family}] env.market is both but no recorded days were given: parametric market only")
+        return []
+    out = []
+    for instrument, book in sorted(books.items()):
+        problems = replay_problems(config.family, instrument, int(book.day_seconds().max()))
+        log(f"[{config.algo} {config.family}] replay {instrument}: {book.n_days} train days, {len(problems)} problems")
+        out.append(ReplayTraining(book, problems))
+    return out
+
+
 def new_batch_id() -> str:
     """A training batch's id: the UTC time it started (run folders sort by it)."""
     return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
@@ -163,6 +183,7 @@ def train_agent(
     log: Logger | None = None,
     progress: bool = True,
     evaluate_test: bool = True,
+    replay_books: Mapping[str, ReplayBook] | None = None,
 ) -> RunResult:
     """Train ``algo`` on scenario ``family`` with the ``profile`` budget; write and return the run.
 
@@ -170,6 +191,8 @@ def train_agent(
     ``run_dir`` defaults to a new folder under ``artifacts_dir()/models/<algo>/``, named after
     ``batch`` (the seeds of one ``trained_agent`` run share it) or the current time.
     ``log`` receives one line per validation and curriculum event (default: print).
+    ``replay_books`` (instrument -> its train days) feed the replay groups of ``env.market:
+    replay | both``; without them ``both`` trains on the parametric market alone (and says so).
     """
     config = resolve_config(algo, family, profile, overrides)
     log = log or print
@@ -178,7 +201,8 @@ def train_agent(
     device = resolve_device(str(config.training["device"]))
     stages = config.stages()
     curriculum = Curriculum(stages)
-    env = make_training_env(family_problems(stages[0].family), config.env, config.seed)
+    replay = replay_training(config, replay_books or {}, log)
+    env = make_training_env(family_problems(stages[0].family), config.env, config.seed, replay)
     started = time.perf_counter()
     with torch_threads(int(config.training.get("torch_threads", 1))):
         model = ALGORITHM_CLASSES[algo](
@@ -229,6 +253,9 @@ def train_agent(
             "train_timesteps_per_s": train_rate,
             "device": device,
             "stage_history": [list(h) for h in curriculum.history],
+            "market": config.env.get("market", "parametric") if replay else "parametric",
+            "replay_days": {r.book.instrument: [str(d) for d in r.book.dates] for r in replay},
+            "replay_problems": {r.book.instrument: len(r.problems) for r in replay},
             "validation": [c.as_dict() for c in result.validation],
             "test": [c.as_dict() for c in result.test],
         },

@@ -10,7 +10,7 @@ import duckdb
 import numpy as np
 
 from execution_assets.sim.market_path import validate_replay_mid
-from execution_assets.sim.replay_book import ReplayBook, book_from_frame
+from execution_assets.sim.replay_book import ReplayBook, book_from_frame, split_days
 from execution_assets.sql import load_sql
 from execution_assets.warehouse import run_sql_file
 
@@ -40,3 +40,31 @@ def load_replay_book(
         which = "any date" if dates is None else f"the dates {', '.join(str(d) for d in dates)}"
         raise ValueError(f"no replay book for {instrument!r} on {which}: features.book_1s / raw.l2_snapshots have no rows")
     return book_from_frame(instrument, frame, n_levels)
+
+
+def stored_days(con: duckdb.DuckDBPyConnection) -> dict[str, list[dt.date]]:
+    """Every instrument's days in ``features.book_1s``, in date order."""
+    frame = run_sql_file(con, "sim/book_days", {})
+    out: dict[str, list[dt.date]] = {}
+    for instrument, date in frame.iter_rows():
+        out.setdefault(instrument, []).append(date)
+    return out
+
+
+def load_split_books(
+    con: duckdb.DuckDBPyConnection, instruments: Sequence[str], split: str, real: Sequence[str] = ()
+) -> dict[str, ReplayBook]:
+    """The ``split`` days (``split_days``: by date, real instruments test-only) of each of
+    ``instruments`` that has any, as books; the imbalance is standardized by the train days'."""
+    days = stored_days(con)
+    books = {}
+    for instrument in instruments:
+        splits = split_days(days.get(instrument, []), real=instrument in real)
+        if not splits[split]:
+            continue
+        book = load_replay_book(con, instrument, splits[split])
+        if split != "train" and splits["train"]:
+            scale = run_sql_file(con, "sim/imbalance_scale", {"instrument": instrument, "dates": splits["train"]}).row(0)
+            book = book.with_imbalance_scale(*(s if s > 0 else 1.0 for s in scale))
+        books[instrument] = book
+    return books

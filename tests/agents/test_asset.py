@@ -7,6 +7,7 @@ from pathlib import Path
 import dagster as dg
 
 from execution_assets.defs.agents.assets import algorithm_partitions, trained_agent
+from execution_assets.defs.resources import WarehouseResource
 
 
 def test_partitions_are_the_three_algorithms():
@@ -18,6 +19,7 @@ def test_materialize_ppo_partition(data_dir):
         [trained_agent],
         partition_key="ppo",
         run_config={"ops": {"trained_agent": {"config": {"family": "mixed", "profile": "smoke"}}}},
+        resources={"duckdb": WarehouseResource(database=str(data_dir / "warehouse.duckdb"))},
     )
     assert result.success
     run_dir = Path(result.output_for_node("trained_agent"))

@@ -10,6 +10,9 @@ from execution_assets.agents.config import ALGORITHMS
 from execution_assets.agents.scenarios import FAMILY_NAMES, family_problems
 from execution_assets.agents.validation import CAPTURE_FLOOR, Comparison
 from execution_assets.defs.ops.retrain import WEEKLY_FRESHNESS
+from execution_assets.defs.resources import WarehouseResource
+from execution_assets.market.instruments import DEFAULT_INSTRUMENTS
+from execution_assets.sim.replay import load_split_books
 from execution_assets.markdown import markdown_table
 from execution_assets.plots import png_markdown
 from execution_assets.sim.problem import ExecutionProblem
@@ -28,6 +31,7 @@ class TrainedAgentConfig(dg.Config):
     family: str = "grid"  # scenario family (execution_assets/agents/scenarios.py); grid = what the evaluation runs
     profile: str = "quick"  # budget: quick (make run), standard, full (hyperparams/<algo>.yml)
     seed: int = 0
+    market: str = ""  # parametric | replay | both (recorded train days); "" = the YAML's env.market
 
 
 def comparison_table(comparisons: list[Comparison], family: str) -> pl.DataFrame:
@@ -128,6 +132,7 @@ def _checks(results: list["RunResult"]) -> list[dg.AssetCheckResult]:
 @dg.asset(
     key=AGENT,
     partitions_def=algorithm_partitions,
+    deps=[dg.AssetDep("book_features", partition_mapping=dg.AllPartitionMapping())],  # replay's train days
     pool="training",
     group_name="agents",
     kinds={"pytorch", "numpy"},
@@ -164,11 +169,13 @@ def _checks(results: list["RunResult"]) -> list[dg.AssetCheckResult]:
         ),
     ],
 )
-def trained_agent(context: dg.AssetExecutionContext, config: TrainedAgentConfig):
+def trained_agent(context: dg.AssetExecutionContext, config: TrainedAgentConfig, duckdb: WarehouseResource):
     """Train the partition's algorithm on a scenario family (curriculum from the YAML config),
     select the checkpoint on validation seeds, score it once on test seeds, and store the run
     folder (model, VecNormalize stats, config, curves) under artifacts/models/<algo>/<run_id>/.
-    The output is the run folder's path."""
+    With ``env.market: replay | both`` (the grid family's default: both) part of the episodes
+    trade the recorded train days of the synthetic instruments (the first 60% of each one's
+    stored days in book_features; sim/replay_market.py). The output is the run folder's path."""
     if config.family not in FAMILY_NAMES:
         raise ValueError(f"trained_agent: unknown family {config.family!r}; known: {', '.join(FAMILY_NAMES)}")
     from execution_assets.agents.training import train_agent
@@ -177,13 +184,24 @@ def trained_agent(context: dg.AssetExecutionContext, config: TrainedAgentConfig)
     from execution_assets.agents.training import new_batch_id
 
     algo = context.partition_key
-    n_seeds = resolve_config(algo, config.family, config.profile).n_seeds
+    market = {"env": {"market": config.market}} if config.market else {}
+    resolved = resolve_config(algo, config.family, config.profile, market)
+    books = {}
+    if resolved.env.get("market", "parametric") != "parametric":
+        with duckdb.get_connection() as con:
+            books = load_split_books(con, list(DEFAULT_INSTRUMENTS), "train")
     batch = new_batch_id()
     results = [
         train_agent(
-            algo, config.family, config.profile, overrides={"training": {"seed": seed}}, batch=batch, log=context.log.info
+            algo,
+            config.family,
+            config.profile,
+            overrides={**market, "training": {"seed": seed}},
+            batch=batch,
+            log=context.log.info,
+            replay_books=books,
         )
-        for seed in range(config.seed, config.seed + n_seeds)
+        for seed in range(config.seed, config.seed + resolved.n_seeds)
     ]
     result = results[0]
     yield dg.Output(
@@ -193,6 +211,8 @@ def trained_agent(context: dg.AssetExecutionContext, config: TrainedAgentConfig)
             "seeds": dg.MetadataValue.md(markdown_table(seed_table(results))),
             "family": config.family,
             "profile": config.profile,
+            "market": resolved.env.get("market", "parametric") if books else "parametric",
+            "replay_train_days": dg.MetadataValue.json({k: [str(d) for d in b.dates] for k, b in books.items()}),
             "timesteps": result.timesteps,
             "selected_timestep": result.selected_timestep,
             "wall_s": round(result.wall_s, 1),
