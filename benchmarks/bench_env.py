@@ -6,7 +6,9 @@ signal, transient impact, hidden regime switching, risk penalty). Interfaces: th
 ``ExecutionEnv.step`` (no gymnasium wrappers); ``VecMarket.step_fraction`` + ``observe`` + the
 per-step reward (the loop a vectorized evaluator runs); ``ExecutionVecEnv.step`` (SB3's
 interface: float32 rewards, dones, infos, terminal observations, auto-reset). Actions are a
-fixed 10% of the remainder, so the policy costs nothing; episodes have 30 steps.
+fixed 10% of the remainder, so the policy costs nothing; episodes have 30 steps. Replay: the
+full market's problem traded on one recorded day (a synthetic instrument-day with 10 book levels,
+ingested into an in-memory warehouse) by ``ReplayMarket`` and ``ExecutionVecEnv(replay=...)``.
 
 Each rate is reported twice: by wall clock and by the process's CPU time. On a shared machine
 the wall clock counts time the process waited for a core; CPU time does not (it still suffers
@@ -18,16 +20,24 @@ each clock is kept, so that a burst of other jobs' work does not decide the numb
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import time
 
+import duckdb
 import numpy as np
 
 from benchmarks.results import write_section
 from execution_assets.env import ExecutionEnv, ExecutionVecEnv
 from execution_assets.impact import ImpactParams
 from execution_assets.sim.problem import ExecutionProblem
+from execution_assets.sim.replay import load_replay_book
+from execution_assets.sim.replay_book import ReplayBook
+from execution_assets.sim.replay_market import ReplayMarket
 from execution_assets.sim.vec_market import VecMarket
+from execution_assets.features import write_book_features
+from execution_assets.market.synthetic import simulate_market_day
+from execution_assets.warehouse import ensure_tables, insert_frame
 
 MARKETS = {
     "linear AC": ExecutionProblem(),
@@ -42,6 +52,7 @@ MARKETS = {
 SIZES = (1, 64, 1024, 4096)
 TARGET_STEPS_PER_S = 15e6  # full market, 4096 episodes, vectorized
 TARGET_SCALAR_US = 20.0  # full market, scalar env, per step
+TARGET_REPLAY_STEPS_PER_S = 5e6  # replay market, 4096 episodes, vectorized
 
 
 def best_of(measure, repeats: int) -> tuple[float, float]:
@@ -89,8 +100,21 @@ def scalar_env(problem: ExecutionProblem, seconds: float, with_resets: bool) -> 
     return steps / wall, steps / cpu
 
 
-def vec_market(problem: ExecutionProblem, n_episodes: int, seconds: float) -> tuple[float, float]:
-    market = VecMarket(problem, n_episodes)
+def recorded_day() -> ReplayBook:
+    """One synthetic instrument-day (10 levels) through features, as the replay market reads it."""
+    day = simulate_market_day("SYNTH_LIQ", dt.date(2024, 1, 2), seed=1)
+    con = duckdb.connect()
+    ensure_tables(con)
+    insert_frame(con, "raw.l2_snapshots", day.snapshots)
+    insert_frame(con, "raw.trades", day.trades)
+    write_book_features(con, "SYNTH_LIQ", dt.date(2024, 1, 2))
+    return load_replay_book(con, "SYNTH_LIQ")
+
+
+def vec_market(
+    problem: ExecutionProblem, n_episodes: int, seconds: float, book: ReplayBook | None = None
+) -> tuple[float, float]:
+    market = VecMarket(problem, n_episodes) if book is None else ReplayMarket(problem, n_episodes, book)
     frac = np.full(n_episodes, 0.1)
     reward = np.empty(n_episodes, dtype=np.float32)
     seeds = iter(range(10**9))
@@ -106,8 +130,8 @@ def vec_market(problem: ExecutionProblem, n_episodes: int, seconds: float) -> tu
     return _timed(episode, n_episodes * problem.n_steps, seconds)
 
 
-def vec_env(problem: ExecutionProblem, n_envs: int, seconds: float) -> tuple[float, float]:
-    env = ExecutionVecEnv(problem, n_envs, seed=0)
+def vec_env(problem: ExecutionProblem, n_envs: int, seconds: float, book: ReplayBook | None = None) -> tuple[float, float]:
+    env = ExecutionVecEnv(problem, n_envs, seed=0, replay=book)
     env.reset()
     actions = np.full((n_envs, 1), 0.1, dtype=np.float32)
 
@@ -156,6 +180,14 @@ def main() -> None:
             print(lines[-1], flush=True)
             if name == "full":
                 full[interface, n] = (wall, cpu)
+    book = recorded_day()
+    replay = MARKETS["full"]
+    for interface, run in (("ReplayMarket", vec_market), ("ExecutionVecEnv (SB3)", vec_env)):
+        for n in SIZES[1:]:
+            wall, cpu = best_of(lambda: run(replay, n, secs, book), reps)
+            lines.append(f"| replay ({book.n_levels} levels) | {interface} | {n} | {_rate(wall)} | {_rate(cpu)} | {1e6 * n / cpu:.1f} |")
+            print(lines[-1], flush=True)
+            full["replay " + interface, n] = (wall, cpu)
     n = SIZES[-1]
     lines += [
         "",
@@ -167,6 +199,13 @@ def main() -> None:
         lines.append(
             f"- {interface}, {n} episodes: {_rate(cpu)} by CPU time ({_verdict(cpu >= TARGET_STEPS_PER_S)}), "
             f"{_rate(wall)} by wall clock ({_verdict(wall >= TARGET_STEPS_PER_S)})."
+        )
+    for interface in ("ReplayMarket", "ExecutionVecEnv (SB3)"):
+        wall, cpu = full["replay " + interface, n]
+        lines.append(
+            f"- replay, {interface}, {n} episodes: {_rate(cpu)} by CPU time "
+            f"({_verdict(cpu >= TARGET_REPLAY_STEPS_PER_S)} the {TARGET_REPLAY_STEPS_PER_S / 1e6:.0f} M target), "
+            f"{_rate(wall)} by wall clock ({_verdict(wall >= TARGET_REPLAY_STEPS_PER_S)})."
         )
     for interface in ("scalar env, step only", "scalar env, with resets"):
         us_cpu, us_wall = (1e6 / rate for rate in reversed(full[interface, 1]))
