@@ -17,7 +17,7 @@ beyond noise: a gain on 1-day orders does not buy a loss on 5-minute ones.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,8 @@ from execution_assets.agents.envs import TrainingEnv
 from execution_assets.agents.policy import AgentPolicy
 from execution_assets.agents.run_folder import MODEL_FILE, NORMALIZER_FILE
 from execution_assets.agents.scenarios import family_problems
+from execution_assets.sim.problem import ExecutionProblem
+from execution_assets.sim.replay_book import ReplayBook
 from execution_assets.agents.validation import (
     Benchmark,
     Comparison,
@@ -55,8 +57,10 @@ class TrainingMonitor(BaseCallback):
         run_dir: Path,
         log: Logger,
         progress: bool,
+        replay_validation: Sequence[tuple[ExecutionProblem, ReplayBook]] = (),
     ) -> None:
         super().__init__()
+        self.replay_validation = list(replay_validation)
         self.config = config
         self.env = env
         self.curriculum = curriculum
@@ -81,8 +85,14 @@ class TrainingMonitor(BaseCallback):
         self._t0 = time.perf_counter()
 
     def benchmark(self, family: str) -> Benchmark:
+        """The family's validation problems; on the target family also the recorded validation
+        days the agent trains for (``env.market: replay`` validates on those alone)."""
         if family not in self._benchmarks:
-            self._benchmarks[family] = Benchmark(family_problems(family, "validation"), "validation", self.n_val)
+            replay = self.replay_validation if family == self.config.family else []
+            only_replay = bool(replay) and self.config.env.get("market") == "replay"
+            problems = [] if only_replay else list(family_problems(family, "validation"))
+            books = [None] * len(problems) + [book for _, book in replay]
+            self._benchmarks[family] = Benchmark(problems + [p for p, _ in replay], "validation", self.n_val, books)
         return self._benchmarks[family]
 
     def _on_training_start(self) -> None:
@@ -129,7 +139,8 @@ class TrainingMonitor(BaseCallback):
         comparisons = self.benchmark(stage.family).compare(policy)
         capture = mean_capture(comparisons)
         improvement = mean_penalized_improvement(comparisons)
-        families = [plan_family(p) for p in self.benchmark(stage.family).problems]
+        bench = self.benchmark(stage.family)
+        families = [plan_family(p) + (("replay",) if b is not None else ()) for p, b in zip(bench.problems, bench.books)]
         plan_gain, plan_gain_low, worst_family = plan_gain_bound(comparisons, families)
         eligible = self.select_on == "capture" or worst_family >= 0 or self.num_timesteps == 0
         score = capture if self.select_on == "capture" else plan_gain_low

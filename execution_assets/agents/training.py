@@ -49,6 +49,7 @@ from execution_assets.agents.run_folder import (
 )
 from execution_assets.agents.scenarios import family_problems, replay_problems
 from execution_assets.agents.validation import Benchmark, Comparison
+from execution_assets.sim.problem import ExecutionProblem
 from execution_assets.sim.replay_book import ReplayBook
 
 _ACTIVATIONS = {"tanh": torch.nn.Tanh, "relu": torch.nn.ReLU}
@@ -161,6 +162,15 @@ def replay_training(config: AgentConfig, books: Mapping[str, ReplayBook], log: L
     return out
 
 
+def replay_validation(config: AgentConfig, books: Mapping[str, ReplayBook]) -> list[tuple[ExecutionProblem, ReplayBook]]:
+    """(problem, book) of the family's validation problems that each instrument's validation days hold."""
+    return [
+        (problem, book)
+        for instrument, book in sorted(books.items())
+        for problem in replay_problems(config.family, instrument, int(book.day_seconds().max()), "validation")
+    ]
+
+
 def new_batch_id() -> str:
     """A training batch's id: the UTC time it started (run folders sort by it)."""
     return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
@@ -184,6 +194,7 @@ def train_agent(
     progress: bool = True,
     evaluate_test: bool = True,
     replay_books: Mapping[str, ReplayBook] | None = None,
+    replay_validation_books: Mapping[str, ReplayBook] | None = None,
 ) -> RunResult:
     """Train ``algo`` on scenario ``family`` with the ``profile`` budget; write and return the run.
 
@@ -193,6 +204,7 @@ def train_agent(
     ``log`` receives one line per validation and curriculum event (default: print).
     ``replay_books`` (instrument -> its train days) feed the replay groups of ``env.market:
     replay | both``; without them ``both`` trains on the parametric market alone (and says so).
+    ``replay_validation_books`` (its validation days) join the checkpoint selection's problems.
     """
     config = resolve_config(algo, family, profile, overrides)
     log = log or print
@@ -210,7 +222,8 @@ def train_agent(
         )
         if config.training.get("init_at_reference", False):
             start_at_reference(model, ActionMap.from_env_config(config.env))
-        monitor = TrainingMonitor(config, env, curriculum, run_dir, log, progress)
+        validation = replay_validation(config, replay_validation_books or {}) if replay else []
+        monitor = TrainingMonitor(config, env, curriculum, run_dir, log, progress, validation)
         model.learn(total_timesteps=config.total_timesteps, callback=monitor)
         wall = time.perf_counter() - started
         env.venv.close()

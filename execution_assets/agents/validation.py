@@ -34,6 +34,7 @@ import numpy as np
 
 from execution_assets.agents.scenarios import split_seed
 from execution_assets.sim.problem import ExecutionProblem
+from execution_assets.sim.replay_book import ReplayBook
 from execution_assets.sim.vec_market import EpisodeSummary
 from execution_assets.strategies import TWAP, AlmgrenChriss, Oracle, Strategy
 from execution_assets.strategies.almgren_chriss import ac_problem_trades
@@ -135,31 +136,46 @@ class Comparison:
 class Benchmark:
     """The yardsticks of some problems on one split, run once and reused for every agent."""
 
-    def __init__(self, problems: Sequence[ExecutionProblem], split: str, n_episodes: int) -> None:
+    def __init__(
+        self,
+        problems: Sequence[ExecutionProblem],
+        split: str,
+        n_episodes: int,
+        books: Sequence[ReplayBook | None] | None = None,
+    ) -> None:
         self.problems = list(problems)
         self.split = split
         self.n_episodes = int(n_episodes)
+        self.books = list(books) if books is not None else [None] * len(self.problems)
+        if len(self.books) != len(self.problems):
+            raise ValueError(f"Benchmark: {len(self.books)} books for {len(self.problems)} problems")
         self.seeds = [split_seed(split, slot) for slot in range(len(self.problems))]
-        self._yardsticks = [
-            {s.name: Costs.of(run_strategy(s, p, self.n_episodes, seed)) for s in (TWAP(), Oracle(), ReferencePlan())}
-            for p, seed in zip(self.problems, self.seeds)
-        ]
-        self._ac = [self._almgren_chriss(p, seed) for p, seed in zip(self.problems, self.seeds)]
-        self._ac_closed = [ac_closed_form_objective(p) for p in self.problems]
+        self._yardsticks = [self._reference_costs(p, seed, book) for p, seed, book in zip(self.problems, self.seeds, self.books)]
+        self._ac = [self._almgren_chriss(p, seed, book) for p, seed, book in zip(self.problems, self.seeds, self.books)]
+        self._ac_closed = [None if book is not None else ac_closed_form_objective(p) for p, book in zip(self.problems, self.books)]
 
-    def _almgren_chriss(self, problem: ExecutionProblem, seed: int) -> float | None:
+    def _reference_costs(self, problem: ExecutionProblem, seed: int, book: ReplayBook | None) -> dict[str, Costs]:
+        """TWAP, the oracle and the plan on the problem's paths. On recorded days (``book``) there
+        is no model oracle: the plan stands in for it (the hindsight bound is the evaluation's)."""
+        run = {s.name: Costs.of(run_strategy(s, problem, self.n_episodes, seed, book=book)) for s in (TWAP(), ReferencePlan())}
+        run["oracle"] = run["plan"] if book is not None else Costs.of(run_strategy(Oracle(), problem, self.n_episodes, seed))
+        return run
+
+    def _almgren_chriss(self, problem: ExecutionProblem, seed: int, book: ReplayBook | None) -> float | None:
         """AC's sample objective, or None where its model has no minimum (eta_tilde <= 0:
         permanent impact outweighs temporary over long steps, e.g. some one-day orders)."""
         try:
-            return objective(run_strategy(AlmgrenChriss(), problem, self.n_episodes, seed).is_bps, problem.risk_aversion)
+            summary = run_strategy(AlmgrenChriss(), problem, self.n_episodes, seed, book=book)
         except ValueError:
             return None
+        return objective(summary.is_bps, problem.risk_aversion)
 
     def compare(self, strategy: Strategy) -> list[Comparison]:
         """``strategy`` on every problem, paired with the yardsticks."""
         out = []
-        for slot, (problem, seed, ys) in enumerate(zip(self.problems, self.seeds, self._yardsticks)):
-            out.append(self._compare(slot, problem, Costs.of(run_strategy(strategy, problem, self.n_episodes, seed)), ys))
+        for slot, (problem, seed, book, ys) in enumerate(zip(self.problems, self.seeds, self.books, self._yardsticks)):
+            agent = Costs.of(run_strategy(strategy, problem, self.n_episodes, seed, book=book))
+            out.append(self._compare(slot, problem, agent, ys))
         return out
 
     def _compare(

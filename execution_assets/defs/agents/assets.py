@@ -175,7 +175,8 @@ def trained_agent(context: dg.AssetExecutionContext, config: TrainedAgentConfig,
     folder (model, VecNormalize stats, config, curves) under artifacts/models/<algo>/<run_id>/.
     With ``env.market: replay | both`` (the grid family's default: both) part of the episodes
     trade the recorded train days of the synthetic instruments (the first 60% of each one's
-    stored days in book_features; sim/replay_market.py). The output is the run folder's path."""
+    stored days in book_features; sim/replay_market.py), and checkpoints are also validated on
+    their validation days (the next 20%). The output is the run folder's path."""
     if config.family not in FAMILY_NAMES:
         raise ValueError(f"trained_agent: unknown family {config.family!r}; known: {', '.join(FAMILY_NAMES)}")
     from execution_assets.agents.training import train_agent
@@ -186,10 +187,11 @@ def trained_agent(context: dg.AssetExecutionContext, config: TrainedAgentConfig,
     algo = context.partition_key
     market = {"env": {"market": config.market}} if config.market else {}
     resolved = resolve_config(algo, config.family, config.profile, market)
-    books = {}
+    books, validation_books = {}, {}
     if resolved.env.get("market", "parametric") != "parametric":
         with duckdb.get_connection() as con:
             books = load_split_books(con, list(DEFAULT_INSTRUMENTS), "train")
+            validation_books = load_split_books(con, list(DEFAULT_INSTRUMENTS), "validation")
     batch = new_batch_id()
     results = [
         train_agent(
@@ -200,6 +202,7 @@ def trained_agent(context: dg.AssetExecutionContext, config: TrainedAgentConfig,
             batch=batch,
             log=context.log.info,
             replay_books=books,
+            replay_validation_books=validation_books,
         )
         for seed in range(config.seed, config.seed + resolved.n_seeds)
     ]
