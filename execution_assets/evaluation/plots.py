@@ -20,6 +20,7 @@ COLORS = {
     "dqn": "tab:orange",
     "ppo": "tab:red",
     "sac": "tab:purple",
+    "hindsight": "tab:olive",
 }
 
 
@@ -115,4 +116,25 @@ def lines_png(x: np.ndarray, lines: Mapping[str, np.ndarray], title: str, xlabel
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.legend(fontsize=8)
+    return figure_png(fig)
+
+
+def schedules_over_mid_png(
+    mid: np.ndarray, step_s: int, executed: Mapping[str, np.ndarray], title: str, start_label: str = "order arrival"
+) -> bytes:
+    """One replayed episode: the recorded mid (one point per second) above every strategy's
+    executed share of the order at each decision (steps), on a shared axis of minutes."""
+    fig, (ax_mid, ax_done) = plt.subplots(2, 1, figsize=(8, 5.2), sharex=True, height_ratios=(1.2, 1))
+    minutes = np.arange(mid.size) / 60.0
+    ax_mid.plot(minutes, mid, lw=0.8, color="black")
+    ax_mid.set_ylabel("recorded mid")
+    ax_mid.set_title(title)
+    for name, shares in executed.items():
+        done = np.concatenate([[0.0], np.cumsum(shares)]) / max(float(np.sum(shares)), 1e-300)
+        t = np.arange(done.size) * step_s / 60.0
+        ax_done.step(t, done, where="post", label=name, color=_color(name), lw=2.0 if name == "hindsight" else 1.2)
+    ax_done.set_ylabel("executed share of the order")
+    ax_done.set_xlabel(f"minutes after {start_label}")
+    ax_done.set_ylim(-0.02, 1.02)
+    ax_done.legend(fontsize=7, ncol=3)
     return figure_png(fig)
