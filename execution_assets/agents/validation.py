@@ -234,12 +234,19 @@ def plan_family(problem: ExecutionProblem) -> tuple[str, float]:
 
 
 def plan_gain_bound(
-    comparisons: Sequence[Comparison], families: Sequence[object] | None = None, z: float = 2.0
+    comparisons: Sequence[Comparison],
+    families: Sequence[object] | None = None,
+    z: float = 2.0,
+    scales: Sequence[float | None] | None = None,
 ) -> tuple[float, float, float]:
     """The gain over the plan as a share of TWAP's risk-adjusted cost, averaged over problems:
     (mean, mean - z SE, and the least over ``families`` of a family's mean + z SE). The last is
-    negative where some family is worse than the plan beyond noise (paired standard errors)."""
-    scale = np.array([abs(c.twap_penalized) for c in comparisons])
+    negative where some family is worse than the plan beyond noise (paired standard errors).
+
+    ``scales`` replaces TWAP's realized cost as a problem's unit where given (recorded days: their
+    few days' drift can put TWAP's mean cost near zero, which no share should be taken of)."""
+    given = scales if scales is not None else [None] * len(comparisons)
+    scale = np.array([abs(c.twap_penalized) if s is None else s for c, s in zip(comparisons, given)])
     gain = np.array([c.plan_penalized - c.agent_penalized for c in comparisons]) / scale
     se = np.array([c.plan_gain_se for c in comparisons]) / scale
     mean = float(gain.mean())
