@@ -150,3 +150,21 @@ def test_the_daily_horizon_is_the_instruments_trading_day(grid):
     assert horizons_for(82_800.0)[-1] == 82_800.0
     with pytest.raises(ValueError, match="not longer"):
         horizons_for(3_600.0)
+
+
+def test_the_urgency_plot_skips_an_instrument_where_almgren_chriss_has_no_minimum():
+    """GOOG's one-day calibration gives eta~ < 0 (permanent impact outweighs temporary): the asset's
+    AC schedules by urgency come from the next instrument instead of failing the grid."""
+    import dataclasses
+
+    from execution_assets.defs.scenarios.assets import _urgency_plot
+    from execution_assets.impact import ImpactParams
+    from execution_assets.strategies import AlmgrenChriss
+
+    good = default_calibration("SYNTH_LIQ")
+    bad = dataclasses.replace(good, instrument="AAA", impact=ImpactParams(eta=1e-6, beta=1.0, gamma=0.5, delta=1.0))
+    grid = scenario_grid([bad, good], ["test"])
+    cell = grid.filter(pl.col("instrument") == "AAA", pl.col("impact_model") == "linear", size_pct_adv=5.0, horizon_s=1800.0)
+    with pytest.raises(ValueError, match="eta_tilde"):
+        AlmgrenChriss().reset(stored_problem(cell.row(0, named=True)), 1)
+    assert _urgency_plot(grid).startswith("![urgency](data:image/png;base64,")

@@ -33,18 +33,23 @@ DESCRIPTIONS = {
 
 def _urgency_plot(grid: pl.DataFrame) -> str:
     """AC schedules of one scenario cell at the three urgencies: what 'urgency' means."""
-    cell = grid.filter(
+    cells = grid.filter(
         pl.col("split") == "test", pl.col("impact_model") == "linear", pl.col("size_pct_adv") == 5.0,
         pl.col("horizon_s") == 1800.0, pl.col("regime") == "normal", pl.col("side") == 1,
-    ).filter(pl.col("instrument") == pl.col("instrument").first())  # fmt: skip
-    curves = {}
-    for row in cell.sort("urgency_kappa_t").iter_rows(named=True):
-        strategy = AlmgrenChriss()
-        strategy.reset(stored_problem(row), 1)
-        remaining = 1.0 - strategy.trades.cumsum()
-        curves[f"{row['urgency']} (kappa T = {row['urgency_kappa_t']:g})"] = [1.0, *remaining]
-    title = f"Almgren-Chriss schedules by urgency: {cell['instrument'][0]}, 5% ADV over 30 min" if cell.height else ""
-    return png_markdown(remaining_curves_png(curves, title), "urgency") if curves else "no linear 5% / 30 min cell"
+    )  # fmt: skip
+    for instrument in cells["instrument"].unique(maintain_order=True).to_list():  # the first where AC is defined
+        curves = {}
+        try:
+            for row in cells.filter(pl.col("instrument") == instrument).sort("urgency_kappa_t").iter_rows(named=True):
+                strategy = AlmgrenChriss()
+                strategy.reset(stored_problem(row), 1)
+                remaining = 1.0 - strategy.trades.cumsum()
+                curves[f"{row['urgency']} (kappa T = {row['urgency_kappa_t']:g})"] = [1.0, *remaining]
+        except ValueError:  # eta~ <= 0 (e.g. GOOG's one-day calibration): AC has no minimum to draw
+            continue
+        title = f"Almgren-Chriss schedules by urgency: {instrument}, 5% ADV over 30 min"
+        return png_markdown(remaining_curves_png(curves, title), "urgency")
+    return "no linear 5% / 30 min cell where Almgren-Chriss is defined"
 
 
 @dg.asset(
