@@ -41,9 +41,11 @@ hindsight bound's own improvement beside it and the share of it a strategy reali
 from __future__ import annotations
 
 import datetime as dt
+import sys
 import time
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import duckdb
@@ -78,7 +80,7 @@ from execution_assets.sim.replay_market import ReplayMarket, draw_starts, replay
 from execution_assets.sim.vec_market import BPS, CostConstants, EpisodeSummary
 from execution_assets.sql import load_sql
 from execution_assets.strategies import POV, TWAP, VWAP, AlmgrenChriss, ObizhaevaWang
-from execution_assets.strategies.base import ScheduleStrategy, Strategy
+from execution_assets.strategies.base import ScheduleStrategy, StatelessPolicy, Strategy
 from execution_assets.warehouse import insert_frame, run_sql_file, transaction
 
 REPLAY_SIZES_PCT_ADV = (1.0, 5.0)
@@ -366,6 +368,68 @@ def run_scenario(
     return outcome
 
 
+@contextmanager
+def _one_torch_thread() -> Iterator[None]:
+    """Torch on one intra-op thread while agents act (when torch is loaded at all): the policies
+    are small MLPs, and on a busy machine torch's spinning worker threads made each forward pass
+    ~30x slower (measured: 44 s vs 6 s for one instrument's replay under a load of 6 on 2 cores)."""
+    torch = sys.modules.get("torch")
+    if torch is None:
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def _run_together(agent: StatelessPolicy, outcomes: Sequence[ScenarioOutcome], book: ReplayBook, n: int) -> None:
+    """A stateless policy on every outcome's episodes at once: one ``act`` per step for all
+    scenarios with the same step count (same results as ``_run_policy`` per scenario, row by row)."""
+    for n_steps in sorted({o.scenario.problem.n_steps for o in outcomes}):
+        group = [o for o in outcomes if o.scenario.problem.n_steps == n_steps]
+        try:
+            markets = [_market(o.scenario.problem, book, n, o.scenario.seed, o.starts) for o in group]
+            agent.reset(group[0].scenario.problem, n * len(group))
+            while not markets[0].done:
+                fractions = agent.act(np.concatenate([market.observe() for market in markets]))
+                for market, part in zip(markets, np.split(np.asarray(fractions), len(group))):
+                    market.step_fraction(part)
+        except (ValueError, RuntimeError) as exc:
+            for o in group:
+                o.failures.append((agent.name, f"{type(exc).__name__}: {exc}"))
+            continue
+        for market, o in zip(markets, group):
+            o.summaries[agent.name] = market.summary()
+            o.level_fills[agent.name] = market.level_fills.copy()
+
+
+def run_scenarios(
+    scenarios: Sequence[ReplayScenario],
+    book: ReplayBook,
+    n_episodes: int,
+    *,
+    volume_curve: np.ndarray | None = None,
+    agents: Sequence[Strategy] = (),
+) -> tuple[list[ScenarioOutcome], list[tuple[ReplayScenario, str]]]:
+    """``run_scenario`` for each scenario (those no day is long enough for come back with the
+    reason), the stateless agents (trained networks) stepping all scenarios at once."""
+    together = [a for a in agents if isinstance(a, StatelessPolicy)]
+    alone = [a for a in agents if not isinstance(a, StatelessPolicy)]
+    outcomes, skipped = [], []
+    with _one_torch_thread():
+        for scenario in scenarios:
+            try:
+                outcomes.append(run_scenario(scenario, book, n_episodes, volume_curve=volume_curve, agents=alone))
+            except ValueError as exc:
+                skipped.append((scenario, str(exc)))
+        for agent in together:
+            _run_together(agent, outcomes, book, n_episodes)
+    return outcomes, skipped
+
+
 # ---------------------------------------------------------------------------------- rows
 
 RESULT_COLUMNS: dict[str, pl.DataType] = {
@@ -485,17 +549,13 @@ def evaluate_book(
             skipped.append((instrument, split, None, _no_days_reason(instrument, split, sum(len(v) for v in by_split.values()))))
             continue
         days = book.select(dates)
-        for scenario in replay_scenarios(instrument, split, calibration, spec):
-            try:
-                outcome = run_scenario(
-                    scenario, days, spec.n_episodes, volume_curve=calibration.volume_curve, agents=agents
-                )
-            except ValueError as exc:
-                skipped.append((instrument, split, scenario.scenario_id, str(exc)))
-                continue
+        scenarios = replay_scenarios(instrument, split, calibration, spec)
+        outcomes, missed = run_scenarios(scenarios, days, spec.n_episodes, volume_curve=calibration.volume_curve, agents=agents)
+        skipped += [(instrument, split, scenario.scenario_id, reason) for scenario, reason in missed]
+        for outcome in outcomes:
             frames.append(outcome_frame(outcome, days))
-            scenario_rows.append(_scenario_row(scenario, calibration, dates))
-            failures += [(scenario.scenario_id, name, error) for name, error in outcome.failures]
+            scenario_rows.append(_scenario_row(outcome.scenario, calibration, dates))
+            failures += [(outcome.scenario.scenario_id, name, error) for name, error in outcome.failures]
     return ReplayEvaluation(
         results=pl.concat(frames) if frames else pl.DataFrame(schema=RESULT_COLUMNS),
         scenarios=pl.DataFrame(scenario_rows),
@@ -776,34 +836,52 @@ def replay_example(
     book: ReplayBook,
     dates: Sequence[dt.date],
     calibration: MarketCalibration,
+    spec: ReplaySpec,
     scenario_id: str,
-    n_episodes: int,
     *,
     episode: int = 0,
     agents: Sequence[Strategy] = (),
 ) -> ReplayExample:
-    """Episode ``episode`` of a stored scenario, rerun exactly as ``evaluate_book`` ran it on the
-    split's ``dates`` of ``book`` with ``n_episodes`` episodes (same seed, same starts)."""
+    """Episode ``episode`` of a stored scenario, rerun exactly as ``evaluate_book`` ran it: every
+    scenario of ``spec`` on the split's ``dates`` of ``book`` (the agents step them together),
+    same seeds, same starts."""
     parts = parse_scenario_id(scenario_id)
-    spec = ReplaySpec(
-        splits=(str(parts["split"]),), sizes_pct_adv=(float(parts["size_pct_adv"]),), horizons_s=(float(parts["horizon_s"]),),
-        sides=(int(parts["side"]),), n_episodes=n_episodes, impact_model=str(parts["impact_model"]), urgency=str(parts["urgency"]),
-    )  # fmt: skip
+    split = str(parts["split"])
     days = book.select(dates)
-    (scenario,) = replay_scenarios(book.instrument, str(parts["split"]), calibration, spec)
-    if scenario.scenario_id != scenario_id:
-        raise ValueError(f"rebuilt scenario {scenario.scenario_id!r}, expected {scenario_id!r}")
-    outcome = run_scenario(scenario, days, n_episodes, volume_curve=calibration.volume_curve, agents=agents)
+    scenarios = replay_scenarios(book.instrument, split, calibration, spec)
+    if scenario_id not in {s.scenario_id for s in scenarios}:
+        raise ValueError(f"{scenario_id!r} is not a scenario of {spec}")
+    outcomes, _ = run_scenarios(scenarios, days, spec.n_episodes, volume_curve=calibration.volume_curve, agents=agents)
+    (outcome,) = [o for o in outcomes if o.scenario.scenario_id == scenario_id]
+    problem = outcome.scenario.problem
     start = int(outcome.starts[episode])
-    step = replay_step_seconds(scenario.problem)
+    step = replay_step_seconds(problem)
     date, second = days.locate(start)
     return ReplayExample(
-        scenario_id=scenario.scenario_id,
+        scenario_id=scenario_id,
         date=date,
         start_second=second,
         step_s=step,
-        mid=days.mid[start : start + scenario.problem.n_steps * step + 1].copy(),
+        mid=days.mid[start : start + problem.n_steps * step + 1].copy(),
         shares={name: s.shares[:, episode].copy() for name, s in outcome.summaries.items()},
         is_bps={name: float(s.is_bps[episode]) for name, s in outcome.summaries.items()},
-        order_shares=scenario.problem.total_shares,
+        order_shares=problem.total_shares,
+    )
+
+
+def spec_of(results: pl.DataFrame, instrument: str, split: str) -> ReplaySpec:
+    """The ``ReplaySpec`` an instrument's split was evaluated with, read back from its rows (sizes,
+    horizons and sides in the default ascending / buy-first order; episodes per scenario)."""
+    rows = results.filter(pl.col("instrument") == instrument, pl.col("split") == split)
+    if rows.is_empty():
+        raise ValueError(f"no replay results for {instrument} {split}")
+    parts = parse_scenario_id(rows["scenario_id"][0])
+    return ReplaySpec(
+        splits=(split,),
+        sizes_pct_adv=tuple(sorted(set(rows["size_pct_adv"].to_list()))),
+        horizons_s=tuple(sorted(set(rows["horizon_s"].to_list()))),
+        sides=tuple(sorted(set(rows["side"].to_list()), reverse=True)),
+        n_episodes=int(rows.group_by("scenario_id").agg(pl.col("episode").n_unique())["episode"].max()),
+        impact_model=str(parts["impact_model"]),
+        urgency=str(parts["urgency"]),
     )

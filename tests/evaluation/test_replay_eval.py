@@ -22,7 +22,10 @@ from execution_assets.evaluation.replay import (
     load_books,
     model_cost_bps,
     replay_example,
+    replay_scenarios,
     run_scenario,
+    run_scenarios,
+    spec_of,
     summarize_replay,
 )
 from execution_assets.impact import ImpactParams
@@ -78,6 +81,16 @@ def test_every_strategy_trades_the_same_episodes(evaluated):
     # shares per level: unlimited depth at level 1, nothing beyond, and they add up to the order
     assert results["level_1_shares"].to_numpy() == pytest.approx(results["order_shares"].to_numpy())
     assert results["level_2_shares"].null_count() == results.height and (results["beyond_depth_shares"] == 0).all()
+
+
+def test_agents_stepping_all_scenarios_at_once_trade_as_they_would_alone(evaluated):
+    book = random_walk_book()
+    scenarios = replay_scenarios("XYZ", "test", default_calibration("XYZ"), SMALL)
+    together, _ = run_scenarios(scenarios, book, SMALL.n_episodes, agents=[HalfOfTheRest()])
+    for outcome in together:
+        alone = run_scenario(outcome.scenario, book, SMALL.n_episodes, agents=[HalfOfTheRest()])
+        np.testing.assert_array_equal(outcome.summaries["ppo"].is_bps, alone.summaries["ppo"].is_bps)
+        np.testing.assert_array_equal(outcome.level_fills["ppo"], alone.level_fills["ppo"])
 
 
 def test_twap_on_a_flat_zero_spread_unlimited_book_pays_only_its_own_impact():
@@ -186,7 +199,9 @@ def test_the_example_episode_reruns_the_stored_one(evaluated):
     book = random_walk_book()
     results = evaluated.results
     scenario = results.filter(pl.col("size_pct_adv") == 5.0, pl.col("side") == 1)["scenario_id"][0]
-    example = replay_example(book, list(book.dates), default_calibration("XYZ"), scenario, SMALL.n_episodes, agents=[HalfOfTheRest()])
+    spec = spec_of(results, "XYZ", "test")
+    assert spec == SMALL
+    example = replay_example(book, list(book.dates), default_calibration("XYZ"), spec, scenario, agents=[HalfOfTheRest()])
     stored = results.filter(pl.col("scenario_id") == scenario, pl.col("episode") == 0)
     assert example.is_bps == pytest.approx(dict(zip(stored["strategy"], stored["is_bps"])), rel=1e-12)
     assert example.mid.size == 600 + 1 and example.start_second == stored["start_second"][0]

@@ -20,6 +20,7 @@ from execution_assets.evaluation.replay import (
     parse_scenario_id,
     replace_rows,
     replay_example,
+    spec_of,
     summarize_replay,
 )
 from execution_assets.evaluation.report import Report
@@ -216,17 +217,18 @@ def _replay(inputs: Inputs) -> Report:
     picked = pick_example(results)
     if picked is None:
         return replay_report(summary, results, notes=notes)
-    scenario_id, n_episodes = picked
+    scenario_id, _ = picked
     parts = parse_scenario_id(scenario_id)
     instrument, split = str(parts["instrument"]), str(parts["split"])
-    stored = load_books(con, ReplaySpec(splits=(split,)), [instrument])
+    spec = spec_of(results, instrument, split)
+    stored = load_books(con, spec, [instrument])
     if instrument not in stored.books:
         return replay_report(summary, results, notes=notes)
     names = set(results.filter(pl.col("scenario_id") == scenario_id)["strategy"].to_list())
     agents = load_agents({name: run for name, run in seed_runs().items() if name in names})
     example = replay_example(
         stored.books[instrument], stored.days_by_split[instrument][split], calibration_for(calibrations, instrument),
-        scenario_id, n_episodes, agents=agents,
+        spec, scenario_id, agents=agents,
     )  # fmt: skip
     days = run_sql_file(con, "evaluation/replay_days", {}).filter(pl.col("instrument") == instrument, pl.col("date") == example.date)
     first_ts = days["first_ts"][0] if days.height else None
