@@ -216,14 +216,18 @@ class RobustnessConfig(dg.Config):
     impact_models: list[str] = []  # [] = all
 
 
+ROBUSTNESS_REPLAY_DAYS = 5  # the latest recorded days per instrument (replay_results covers every test day)
+
+
 def _replay_days(con, instruments: list[str]) -> dict[str, list[tuple]]:
-    """Recorded 1-second mids per instrument and day (empty when features were never built)."""
+    """Recorded 1-second mids of each instrument's latest ``ROBUSTNESS_REPLAY_DAYS`` days (empty
+    when features were never built): each day is a variant of every scenario, so six months of
+    days would cost 25 times a week's."""
     days = {}
     for instrument in instruments:
         mids = run_sql_file(con, "evaluation/replay_mids", {"instrument": instrument})
-        days[instrument] = [
-            (date, group["mid"].to_numpy()) for (date,), group in mids.group_by("date", maintain_order=True)
-        ]
+        recorded = [(date, group["mid"].to_numpy()) for (date,), group in mids.group_by("date", maintain_order=True)]
+        days[instrument] = recorded[-ROBUSTNESS_REPLAY_DAYS:]
     return days
 
 
