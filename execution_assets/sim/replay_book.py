@@ -183,9 +183,7 @@ def book_from_frame(instrument: str, frame: pl.DataFrame, n_levels: int | None =
         offset = px / mid[:, None] - 1.0 if side == "ask" else 1.0 - px / mid[:, None]
         missing = ~np.isfinite(offset)
         sz[missing] = 0.0
-        # a level the source does not show: the deepest shown level's offset, no size
-        offset = pl.DataFrame(offset).select(pl.all().fill_nan(None)).to_numpy().astype(float)
-        offset = _forward_fill_columns(offset)
+        offset = _forward_fill_columns(offset)  # a level not shown: the deepest shown level's offset, no size
         return offset.astype(np.float32), sz.astype(np.float32)
 
     ask_offset, ask_size = levels_of("ask")
