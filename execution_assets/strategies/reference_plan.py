@@ -7,7 +7,9 @@ order starts (no regime, no trend, no signal): Almgren-Chriss for linear impact 
 impact. Action 0 of the ``plan_log_ratio`` and ``plan_grid`` action maps executes exactly this
 schedule, so a plan-relative agent starts from the best classical plan and learning adds only
 what information buys. Where Almgren-Chriss has no minimum (permanent impact outweighing
-temporary over long steps), the exact static QP of the same linear model takes its place.
+temporary over long steps), the exact static QP of the same linear model takes its place; where
+the cost is not convex at all (no static optimum: e.g. GOOG's one-day calibration, whose permanent
+impact outweighs its temporary impact), TWAP, so that the simulator can run any problem.
 """
 
 from __future__ import annotations
@@ -33,10 +35,15 @@ def plan_problem(problem: ExecutionProblem) -> ExecutionProblem:
 @lru_cache(maxsize=4096)
 def _plan_trades(textbook: ExecutionProblem) -> np.ndarray:
     imp = textbook.impact
-    if imp.beta != 1.0 or imp.delta != 1.0:
-        trades = optimal_static_schedule(textbook)
-    elif imp.kappa > 0:
-        trades = optimal_linear_schedule(linearized_problem(textbook), drift=False)
+    twap = np.full(textbook.n_steps, 1.0 / textbook.n_steps)
+    if imp.beta != 1.0 or imp.delta != 1.0 or imp.kappa > 0:
+        try:
+            if imp.beta != 1.0 or imp.delta != 1.0:
+                trades = optimal_static_schedule(textbook)
+            else:
+                trades = optimal_linear_schedule(linearized_problem(textbook), drift=False)
+        except (RuntimeError, np.linalg.LinAlgError):  # not convex (e.g. GOOG's one-day calibration, eta~ < 0)
+            trades = twap
     else:
         try:
             trades = ac_problem_trades(textbook, linearize=True)
@@ -44,7 +51,7 @@ def _plan_trades(textbook: ExecutionProblem) -> np.ndarray:
             try:
                 trades = optimal_linear_schedule(textbook, drift=False)
             except (RuntimeError, np.linalg.LinAlgError):  # not convex: no static optimum
-                trades = np.full(textbook.n_steps, 1.0 / textbook.n_steps)
+                trades = twap
     trades = np.maximum(np.asarray(trades, dtype=float), 0.0)
     trades /= trades.sum()
     trades.setflags(write=False)
