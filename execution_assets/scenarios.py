@@ -314,6 +314,7 @@ def scenario_problem(scenario: Mapping[str, object], calibration: MarketCalibrat
         arrival_price=cal.arrival_price,
         trend_per_day=cal.sigma_daily,
         session_seconds=cal.session_seconds,
+        regime_hidden=True,
     )
 
 
@@ -446,6 +447,7 @@ def stored_problem(scenario: Mapping[str, object]) -> ExecutionProblem:
             arrival_price=float(scenario["arrival_price"]),
             trend_per_day=float(scenario["trend_per_day"]),
             session_seconds=float(scenario.get("session_seconds") or US_EQUITY_SESSION_SECONDS),
+            regime_hidden=True,
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"scenario {scenario.get('scenario_id')!r}: cannot build its problem: {exc}") from exc

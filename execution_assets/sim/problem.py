@@ -37,6 +37,7 @@ never observed. The risk objective is E[IS_bps] + risk_aversion * Var[IS_bps].
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
@@ -45,6 +46,14 @@ from execution_assets.impact import US_EQUITY_SESSION_SECONDS, ImpactParams
 
 REGIMES = ("normal", "volatile", "trending")
 REGIME_VOL_MULTIPLIER = {"normal": 1.0, "volatile": 2.0, "trending": 1.0}
+# The scenario grid's mix of hidden regimes, the prior the agents train on (a third each).
+TRAINING_REGIME_MIX: Mapping[str, float] = {"normal": 1 / 3, "volatile": 1 / 3, "trending": 1 / 3}
+
+
+def prior_vol_multiplier(prior: Mapping[str, float] = TRAINING_REGIME_MIX) -> float:
+    """The volatility a planner who knows only the regime prior uses: sqrt(E[m(r)^2]) (sqrt 2 for the mix)."""
+    total = sum(prior.values())
+    return float(np.sqrt(sum(w * REGIME_VOL_MULTIPLIER[r] ** 2 for r, w in prior.items()) / total))
 
 
 @dataclass(frozen=True)
@@ -67,6 +76,7 @@ class ExecutionProblem:
     trend_sign: int = 0  # the trend's direction: +1 up, -1 down, 0 drawn per episode (equally likely)
     regime_switch_rate_per_s: float = 0.0  # hazard of leaving the current regime; 0 = static
     session_seconds: float = float(US_EQUITY_SESSION_SECONDS)  # the trading day ADV, sigma and drifts are per
+    regime_hidden: bool = False  # the regime was drawn from TRAINING_REGIME_MIX, unseen by the trader (the scenario grid)
 
     def __post_init__(self) -> None:
         for f in fields(self):

@@ -33,13 +33,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from execution_assets.sim.observation import OBS_INDEX, PRICE_SCALE
-from execution_assets.sim.problem import REGIME_VOL_MULTIPLIER, REGIMES, ExecutionProblem
+from execution_assets.sim.problem import REGIME_VOL_MULTIPLIER, REGIMES, TRAINING_REGIME_MIX, ExecutionProblem
 from execution_assets.strategies.base import Strategy
 from execution_assets.strategies.dp_oracle import DPSolution, solve_dp
 from execution_assets.strategies.oracle import OraclePlan, oracle_planning_problem
 from execution_assets.strategies.schedule_costs import transient_decay_per_step
 
-TRAINING_REGIME_MIX: Mapping[str, float] = {"normal": 1 / 3, "volatile": 1 / 3, "trending": 1 / 3}
 _PRICE, _IMBALANCE, _REMAINING = OBS_INDEX["price_move"], OBS_INDEX["imbalance"], OBS_INDEX["remaining_frac"]
 _REMAINING_CHECK_TOL = 1e-5
 

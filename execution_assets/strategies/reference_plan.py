@@ -1,10 +1,14 @@
 """The scenario's static optimal plan: the schedule plan-relative agents act around.
 
 It is the classical schedule a desk would run from the scenario's parameters alone, before the
-order starts (no regime, no trend, no signal): Almgren-Chriss for linear impact (the
-``almgren_chriss`` baseline's schedule), Obizhaeva-Wang where a transient kernel is present (the
-``obizhaeva_wang`` baseline's), the static optimum of the true power law for square-root
-impact. Action 0 of the ``plan_log_ratio`` and ``plan_grid`` action maps executes exactly this
+order starts (no trend, no signal, the regime unknown): Almgren-Chriss for linear impact,
+Obizhaeva-Wang where a transient kernel is present, the static optimum of the true power law for
+square-root impact. Where the regime is hidden (``regime_hidden``: the scenario grid's problems),
+the plan prices risk at the volatility of the regime prior the agents train on, sqrt(E[m(r)^2])
+sigma (``prior_vol_multiplier``: sqrt 2 for the grid's mix), which makes it the best static
+schedule in expectation over that prior; the
+``almgren_chriss`` and ``obizhaeva_wang`` baselines are the textbook schedules at the nominal
+(normal-regime) sigma, the same formulas with one input changed (``docs/decisions.md``). Action 0 of the ``plan_log_ratio`` and ``plan_grid`` action maps executes exactly this
 schedule, so a plan-relative agent starts from the best classical plan and learning adds only
 what information buys. Where Almgren-Chriss has no minimum (permanent impact outweighing
 temporary over long steps), the exact static QP of the same linear model takes its place; where
@@ -18,7 +22,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from execution_assets.sim.problem import ExecutionProblem
+from execution_assets.sim.problem import ExecutionProblem, prior_vol_multiplier
 from execution_assets.strategies.almgren_chriss import ac_problem_trades
 from execution_assets.strategies.base import ScheduleStrategy, fractions_of_remaining, nominal_problem
 from execution_assets.strategies.schedule_costs import linearized_problem
@@ -26,9 +30,15 @@ from execution_assets.strategies.static_optimal import optimal_linear_schedule, 
 
 
 def plan_problem(problem: ExecutionProblem) -> ExecutionProblem:
-    """What the plan knows: the nominal problem without signal, trend or side (it is side-free)."""
+    """What the plan knows: the nominal problem without signal, trend or side (it is side-free),
+    at the regime prior's volatility where the regime is hidden."""
     return nominal_problem(problem).with_(
-        side=1, signal_mean_reversion_per_s=0.0, signal_alpha_bps_per_s=0.0, trend_sign=0
+        side=1,
+        signal_mean_reversion_per_s=0.0,
+        signal_alpha_bps_per_s=0.0,
+        trend_sign=0,
+        sigma_daily=problem.sigma_daily * (prior_vol_multiplier() if problem.regime_hidden else 1.0),
+        regime_hidden=False,
     )
 
 

@@ -17,7 +17,7 @@ from execution_assets.evaluation.summary import ceiling_gaps, oracle_violations,
 from execution_assets.markdown import markdown_table
 from execution_assets.plots import png_markdown
 from execution_assets.scenarios import calibration_by_instrument, load_calibrations, with_regime_group
-from execution_assets.strategies.observable_oracle import TRAINING_REGIME_MIX
+from execution_assets.sim.problem import TRAINING_REGIME_MIX
 from execution_assets.warehouse import run_sql_file
 
 SUMMARY_CHUNK = 100  # scenarios read back per chunk: bounds memory for millions of episode rows
