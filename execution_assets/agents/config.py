@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from execution_assets.agents.scenarios import FAMILY_NAMES
+from execution_assets.agents.scenarios import FAMILY_NAMES, GRID, GRID_SCOPES
 
 HYPERPARAMS_DIR = Path(__file__).with_name("hyperparams")
 ALGORITHMS = ("dqn", "ppo", "sac")
@@ -114,6 +114,18 @@ class AgentConfig:
             raise ValueError(f"{self.algo}: training.n_seeds must be >= 1, got {n}")
         return n
 
+    @property
+    def specialists(self) -> tuple[str, ...]:
+        """The grid's horizon scopes trained as separate policies (``training.specialists``),
+        routed per order by the observed horizon; empty: one policy for the whole family."""
+        names = tuple(self.training.get("specialists") or ())
+        if names and (self.family != GRID or sorted(names) != sorted(GRID_SCOPES)):
+            raise ValueError(
+                f"{self.algo}/{self.family}: training.specialists must split the {GRID!r} family into "
+                f"every one of {', '.join(GRID_SCOPES)}, got {list(names)}"
+            )
+        return names
+
     def stages(self) -> list[Stage]:
         """The curriculum, ending on the target family (a single stage when there is none)."""
         scale = self.training.get("timestep_scale", 1.0)
@@ -159,9 +171,14 @@ def resolve_config(
     profiles = raw.get("profiles") or {}
     if profile not in profiles:
         raise KeyError(f"{algo}.yml: unknown profile {profile!r}; known: {', '.join(profiles)}")
-    merged = deep_merge(raw["default"], (raw.get("families") or {}).get(family) or {})
+    families = raw.get("families") or {}
+    merged = raw["default"]
+    for name in (GRID, family) if family in GRID_SCOPES else (family,):  # a horizon scope inherits the grid's block
+        merged = deep_merge(merged, families.get(name) or {})
     merged = deep_merge(merged, profiles[profile] or {})
     merged = deep_merge(merged, overrides or {})
+    if family in GRID_SCOPES:
+        merged["training"]["specialists"] = None  # a scope is one policy
     for section, keys in _REQUIRED.items():
         missing = [k for k in keys if k not in (merged.get(section) or {})]
         if missing:
@@ -170,4 +187,5 @@ def resolve_config(
         raise ValueError(f"{algo}: env.action must be one of {ACTIONS[algo]}, got {merged['env']['action']!r}")
     config = AgentConfig(algo, family, profile, merged["env"], merged.get("model") or {}, merged["training"])
     config.stages()  # validates the curriculum
+    config.specialists  # and the horizon specialists
     return config

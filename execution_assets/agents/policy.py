@@ -17,12 +17,14 @@ from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.vec_env import VecNormalize
 
 from execution_assets.agents.actions import ActionMap
-from execution_assets.agents.run_folder import CONFIG_FILE, MODEL_FILE, NORMALIZER_FILE, read_config
+from execution_assets.agents.run_folder import CONFIG_FILE, MODEL_FILE, NORMALIZER_FILE, read_config, read_specialists
+from execution_assets.agents.scenarios import GRID_SCOPES
 from execution_assets.paths import artifacts_dir
-from execution_assets.sim.observation import N_OBS, OBS_FIELDS
+from execution_assets.sim.observation import N_OBS, OBS_FIELDS, OBS_INDEX
 from execution_assets.strategies.base import StatelessPolicy
 
 ALGORITHM_CLASSES: dict[str, type[BaseAlgorithm]] = {"dqn": DQN, "ppo": PPO, "sac": SAC}
+_HORIZON = OBS_INDEX["horizon"]
 
 
 class AgentPolicy(StatelessPolicy):
@@ -50,7 +52,26 @@ class AgentPolicy(StatelessPolicy):
         return self.action_map.to_fraction(actions, obs)
 
 
-def load_agent(run_dir: str | Path, *, device: str = "cpu") -> AgentPolicy:
+class HorizonRouter(StatelessPolicy):
+    """Horizon specialists as one strategy: each row of a batch goes to the specialist of its
+    order's horizon (the observation's ``horizon`` field, ``agents.scenarios.GRID_SCOPES``)."""
+
+    def __init__(self, specialists: dict[str, AgentPolicy], name: str = "agent") -> None:
+        self.specialists = specialists
+        self.name = name
+
+    def act(self, obs: np.ndarray) -> np.ndarray:
+        obs = np.asarray(obs)
+        horizon = obs[:, _HORIZON]
+        out = np.full(obs.shape[0], np.nan)
+        for scope, policy in self.specialists.items():
+            rows = GRID_SCOPES[scope](horizon)
+            if rows.any():
+                out[rows] = policy.act(obs[rows])
+        return out
+
+
+def load_agent(run_dir: str | Path, *, device: str = "cpu") -> AgentPolicy | HorizonRouter:
     """The selected checkpoint of a training run folder (see ``artifacts``) as a strategy.
 
     Only folders inside the project's artifact store load: a model file is a pickle, and
@@ -63,6 +84,10 @@ def load_agent(run_dir: str | Path, *, device: str = "cpu") -> AgentPolicy:
     if not (run_dir / CONFIG_FILE).exists():
         raise FileNotFoundError(f"{run_dir} is not a training run folder: {CONFIG_FILE} is missing")
     config = read_config(run_dir)
+    specialists = read_specialists(run_dir)
+    if specialists:
+        routed = {scope: load_agent(run_dir / folder, device=device) for scope, folder in specialists.items()}
+        return HorizonRouter(routed, name=config["algo"])  # type: ignore[arg-type]
     return load_checkpoint(run_dir, config["algo"], config["env"], device=device)
 
 

@@ -25,7 +25,9 @@ so the three never share a price path and every strategy sees the same paths per
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -76,16 +78,29 @@ FAMILIES: dict[str, tuple[ExecutionProblem, ...]] = {
 
 
 GRID = "grid"
-FAMILY_NAMES = (*FAMILIES, GRID)
+# the grid cut by horizon, for horizon specialists (``training.specialists``): orders shorter than
+# the trading day, and whole-day orders, whose edge (detecting a trend over hours) is of another kind
+# (predicates on the horizon as a fraction of the trading day: the observation's ``horizon`` field)
+GRID_SCOPES: dict[str, Callable[[Any], Any]] = {
+    "grid_intraday": lambda horizon: horizon < 1.0,
+    "grid_day": lambda horizon: horizon >= 1.0,
+}
+FAMILY_NAMES = (*FAMILIES, GRID, *GRID_SCOPES)
 # grid problems sampled for checkpoint selection (every impact model x horizon family 2-3 times:
 # with 8, a checkpoint better on the sample was often worse on the evaluation grid) and for the
 # training run's own test report (the evaluation runs the whole test grid)
 GRID_EVAL_PROBLEMS = {"validation": 32, "test": 8}
 
 
-def grid_problems(split: str) -> tuple[ExecutionProblem, ...]:
-    """The grid family's problems of ``split``: all of train, a fixed sample of the others."""
-    return tuple(problem for _, problem in _grid(split))
+def grid_problems(split: str, scope: str = GRID) -> tuple[ExecutionProblem, ...]:
+    """The grid family's problems of ``split`` (all of train, a fixed sample of the others),
+    those of a horizon ``scope`` (``GRID_SCOPES``) when one is named."""
+    return tuple(problem for _, problem in _grid(split) if in_scope(scope, problem))
+
+
+def in_scope(scope: str, problem: ExecutionProblem) -> bool:
+    """Whether ``problem`` belongs to the grid family ``scope`` (``grid``: every problem)."""
+    return scope == GRID or bool(GRID_SCOPES[scope](problem.horizon_s / problem.session_seconds))
 
 
 @lru_cache(maxsize=None)
@@ -108,10 +123,12 @@ def replay_problems(family: str, instrument: str, day_seconds: int, split: str =
     """The problems of the grid ``family`` on ``instrument`` that a replay of its recorded days
     can hold (a horizon shorter than ``day_seconds``, whole seconds per step). Replay needs
     problems calibrated to an instrument: only the grid family has them."""
-    if family != GRID:
-        raise ValueError(f"replay training needs the {GRID!r} family (problems of a calibrated instrument), got {family!r}")
+    if family != GRID and family not in GRID_SCOPES:
+        raise ValueError(f"replay training needs a grid family (problems of a calibrated instrument), got {family!r}")
     return tuple(
-        p for name, p in _grid(split) if name == instrument and p.horizon_s < day_seconds and float(p.tau_s).is_integer()
+        p
+        for name, p in _grid(split)
+        if name == instrument and in_scope(family, p) and p.horizon_s < day_seconds and float(p.tau_s).is_integer()
     )
 
 
@@ -119,8 +136,8 @@ def family_problems(name: str, split: str = "train") -> tuple[ExecutionProblem, 
     """The problems of family ``name`` for ``split`` (train, validation or test)."""
     if split not in ("train", *SPLIT_SEEDS):
         raise ValueError(f"split must be train, validation or test, got {split!r}")
-    if name == GRID:
-        return grid_problems(split)
+    if name == GRID or name in GRID_SCOPES:
+        return grid_problems(split, name)
     try:
         return FAMILIES[name]
     except KeyError:

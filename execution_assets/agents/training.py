@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from collections.abc import Mapping
@@ -44,10 +44,12 @@ from execution_assets.agents.run_folder import (
     CURVES_CSV,
     CURVES_PNG,
     NORMALIZATION_JSON,
+    SPECIALISTS_JSON,
     SUMMARY_JSON,
     models_dir,
+    read_summary,
 )
-from execution_assets.agents.scenarios import family_problems, replay_problems
+from execution_assets.agents.scenarios import GRID, family_problems, in_scope, replay_problems
 from execution_assets.agents.validation import Benchmark, Comparison
 from execution_assets.sim.problem import ExecutionProblem
 from execution_assets.sim.replay_book import ReplayBook
@@ -62,7 +64,7 @@ class RunResult:
     family: str
     profile: str
     timesteps: int
-    selected_timestep: int
+    selected_timestep: int | str  # a router of specialists: each one's, as text
     wall_s: float
     train_timesteps_per_s: float  # environment + learning, validation time excluded
     validation: list[Comparison]  # the selected checkpoint on the target family's validation seeds
@@ -171,6 +173,70 @@ def replay_validation(config: AgentConfig, books: Mapping[str, ReplayBook]) -> l
     ]
 
 
+def _whole_family_slots(comparisons: list[Comparison], scope: str, split: str, replay_offset: int) -> list[Comparison]:
+    """A specialist's comparisons renumbered as slots of the whole grid family's ``split``: its
+    problems at their place in the family, its recorded validation days after all of them."""
+    family = family_problems(GRID, split)
+    places = [i for i, p in enumerate(family) if in_scope(scope, p)]
+    return [
+        replace(c, slot=places[c.slot] if c.slot < len(places) else len(family) + replay_offset + c.slot - len(places))
+        for c in comparisons
+    ]
+
+
+def _combine_specialists(config: AgentConfig, run_dir: Path, parts: list[RunResult], log: Logger) -> RunResult:
+    """The run folder of a router of horizon specialists: each specialist is a complete run in
+    its own subfolder; this folder holds their list, the joint curves and summary, and the
+    config (written last, as for any run)."""
+    validation, test, curves, offset_steps, replay_offset = [], [], [], 0, 0
+    for part in parts:
+        n_scope = len(family_problems(part.family, "validation"))
+        validation += _whole_family_slots(part.validation, part.family, "validation", replay_offset)
+        test += _whole_family_slots(part.test, part.family, "test", 0)
+        replay_offset += sum(c.slot >= n_scope for c in part.validation)
+        curves.append(part.curves.with_columns(pl.col("timesteps") + offset_steps, stage=pl.lit(part.family)))
+        offset_steps += part.timesteps
+    joint = pl.concat(curves, how="diagonal_relaxed")
+    joint.write_csv(run_dir / CURVES_CSV)
+    title = f"{config.algo.upper()} on {config.family} ({config.profile}): " + " then ".join(p.family for p in parts)
+    (run_dir / CURVES_PNG).write_bytes(curves_png(joint, title, None))
+    selected = "; ".join(f"{p.family} {p.selected_timestep:,}" for p in parts)
+    wall = sum(p.wall_s for p in parts)
+    rate = sum(p.timesteps for p in parts) / max(sum(p.timesteps / p.train_timesteps_per_s for p in parts), 1e-9)
+    result = RunResult(
+        run_dir=run_dir,
+        algo=config.algo,
+        family=config.family,
+        profile=config.profile,
+        timesteps=offset_steps,
+        selected_timestep=selected,
+        wall_s=wall,
+        train_timesteps_per_s=rate,
+        validation=validation,
+        test=test,
+        stage_history=[h for p in parts for h in p.stage_history],
+        curves=joint,
+    )
+    write_json(run_dir / SPECIALISTS_JSON, {p.family: p.run_dir.name for p in parts})
+    write_json(
+        run_dir / SUMMARY_JSON,
+        {
+            "algo": config.algo,
+            "family": config.family,
+            "profile": config.profile,
+            "specialists": {p.family: read_summary(p.run_dir) for p in parts},
+            "timesteps": result.timesteps,
+            "selected_timestep": selected,
+            "wall_s": wall,
+            "validation": [c.as_dict() for c in validation],
+            "test": [c.as_dict() for c in test],
+        },
+    )
+    write_yaml(run_dir / CONFIG_FILE, config.as_dict())
+    log(f"[{config.algo} {config.family}] run folder {run_dir} (specialists: {', '.join(p.family for p in parts)})")
+    return result
+
+
 def new_batch_id() -> str:
     """A training batch's id: the UTC time it started (run folders sort by it)."""
     return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
@@ -210,6 +276,23 @@ def train_agent(
     log = log or print
     run_dir = Path(run_dir) if run_dir is not None else _new_run_dir(config, batch)
     run_dir.mkdir(parents=True, exist_ok=True)
+    if config.specialists:
+        specialists = [
+            train_agent(
+                algo,
+                scope,
+                profile,
+                overrides=overrides,
+                run_dir=run_dir / scope,
+                log=log,
+                progress=progress,
+                evaluate_test=evaluate_test,
+                replay_books=replay_books,
+                replay_validation_books=replay_validation_books,
+            )
+            for scope in config.specialists
+        ]
+        return _combine_specialists(config, run_dir, specialists, log)
     device = resolve_device(str(config.training["device"]))
     stages = config.stages()
     curriculum = Curriculum(stages)

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 from execution_assets.agents.config import ALGORITHMS
-from execution_assets.agents.run_folder import CONFIG_FILE, MODEL_FILE, models_dir, read_config
+from execution_assets.agents.run_folder import is_finished_run, models_dir, read_config
 from execution_assets.strategies.base import Strategy
 
 _SEED_NAME = re.compile(r"^(?P<algo>[a-z0-9_]+)-s(?P<seed>\d+)$")
@@ -33,7 +33,7 @@ def latest_batches(algorithms: tuple[str, ...] = ALGORITHMS) -> dict[str, list[P
     """The complete run folders (model and config present) of each algorithm's newest batch, by seed."""
     batches = {}
     for algo in algorithms:
-        complete = [p for p in models_dir(algo).glob("*") if (p / MODEL_FILE).is_file() and (p / CONFIG_FILE).is_file()]
+        complete = [p for p in models_dir(algo).glob("*") if is_finished_run(p)]
         if complete:
             newest = max(batch_id(p) for p in complete)
             batches[algo] = sorted((p for p in complete if batch_id(p) == newest), key=run_seed)

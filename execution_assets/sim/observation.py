@@ -29,6 +29,8 @@ the path features at step k use returns up to step k only.
                       (replay: the recorded prints; the parametric market's flow is its average, 1)
     signed_volume_rate side * aggressor-signed volume over the last step / the same average
                       (replay; 0 in the parametric market)
+    horizon           the order's horizon over the trading day (1: a whole-day order), so that one
+                      policy, or a router of horizon specialists, can tell intraday orders from a day's
 
 On replay (``sim.replay_market``) spread, imbalance (level 1, standardized), participation
 (against the recorded volume since arrival) and the four book fields above come from the
@@ -67,6 +69,7 @@ OBS_FIELDS = (
     "microprice",
     "volume_rate",
     "signed_volume_rate",
+    "horizon",
 )
 OBS_INDEX = {name: i for i, name in enumerate(OBS_FIELDS)}
 N_OBS = len(OBS_FIELDS)
@@ -87,6 +90,7 @@ _BOUNDS = {
     "sigma": (0.0, 10.0),
     "risk_aversion": (0.0, 10.0),
     "volume_rate": (0.0, 10.0),
+    "horizon": (0.0, 1.0),
 }
 OBS_LOW = np.array([_BOUNDS.get(f, (-CLIP_BOUND, CLIP_BOUND))[0] for f in OBS_FIELDS], dtype=np.float32)
 OBS_HIGH = np.array([_BOUNDS.get(f, (-CLIP_BOUND, CLIP_BOUND))[1] for f in OBS_FIELDS], dtype=np.float32)
@@ -114,6 +118,7 @@ def context_fields(problem: ExecutionProblem) -> dict[str, float]:
         "size": problem.size_frac_adv * 10.0,
         "sigma": sigma_h_bps / 100.0,
         "risk_aversion": problem.risk_aversion * sigma_h_bps**2 / 100.0,
+        "horizon": problem.horizon_s / problem.session_seconds,
         **PARAMETRIC_BOOK_FIELDS,
     }
     return {k: float(np.clip(v, OBS_LOW[OBS_INDEX[k]], OBS_HIGH[OBS_INDEX[k]])) for k, v in values.items()}

@@ -38,5 +38,5 @@ def test_market_settings_are_checked():
         replay_group_count({"market": "both"}, 1)
     with pytest.raises(ValueError, match="env.market must be one of"):
         replay_group_count({"market": "recorded"}, 4)
-    with pytest.raises(ValueError, match="needs the 'grid' family"):
+    with pytest.raises(ValueError, match="needs a grid family"):
         replay_problems("mixed", "SYNTH_LIQ", 23_400)
