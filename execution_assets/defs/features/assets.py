@@ -23,7 +23,7 @@ from execution_assets.warehouse import run_sql_file
 from schemas.features import BookFeaturesModel
 
 FEATURES = dg.AssetKey("book_features")
-CHUNK_DAYS = 16  # days of features read back and validated together
+CHUNK_DAYS = 16  # days of an instrument's features read back (one query) and validated together
 
 
 @dg.asset(
@@ -66,17 +66,23 @@ def book_features(context: dg.AssetExecutionContext, duckdb: WarehouseResource):
     with duckdb.get_connection() as con:
         for instrument, dates in dates_by_instrument.items():
             write_book_features(con, instrument, min(dates), max(dates), dates=dates)
-        for start in range(0, len(days), CHUNK_DAYS):
-            features = {}
-            for instrument, date in days[start : start + CHUNK_DAYS]:
-                key, params = str(instrument_date_key(instrument, date)), {"instrument": instrument, "date": date}
-                features[key] = run_sql_file(con, "features/select_book_1s", params)
-                covered = run_sql_file(con, "checks/book_1s_coverage", params).row(0, named=True)
-                checks[key] = [_coverage_check(covered)]
-                last = date == max(dates_by_instrument[instrument])
-                _describe_day(context, key, features[key], plot_title=f"{instrument} {date}" if last else None)
-            for key, result in contract_checks(FEATURES, features, BookFeaturesModel).items():
-                checks[key].append(result)
+        for instrument, dates in dates_by_instrument.items():
+            for start in range(0, len(dates), CHUNK_DAYS):
+                chunk = dates[start : start + CHUNK_DAYS]
+                params = {"instrument": instrument, "date_from": min(chunk), "date_to": max(chunk), "dates": chunk}
+                stored = run_sql_file(con, "features/select_book_1s", params)
+                by_date = stored.partition_by("date", as_dict=True, maintain_order=True)
+                coverage = run_sql_file(con, "checks/book_1s_coverage", params)
+                features = {}
+                for covered in coverage.iter_rows(named=True):
+                    date = covered.pop("date")
+                    key = str(instrument_date_key(instrument, date))
+                    features[key] = by_date.get((date,), stored.clear())
+                    checks[key] = [_coverage_check(covered)]
+                    last = date == max(dates)
+                    _describe_day(context, key, features[key], plot_title=f"{instrument} {date}" if last else None)
+                for key, result in contract_checks(FEATURES, features, BookFeaturesModel).items():
+                    checks[key].append(result)
     yield dg.MaterializeResult()
     yield from partition_check_evaluations(context, checks)
 
