@@ -453,6 +453,12 @@ def stored_problem(scenario: Mapping[str, object]) -> ExecutionProblem:
         raise ValueError(f"scenario {scenario.get('scenario_id')!r}: cannot build its problem: {exc}") from exc
 
 
+def recorded_day_problem(problem: ExecutionProblem) -> ExecutionProblem:
+    """A grid problem as traded on a recorded day (replay): no regime was drawn from the grid's
+    prior there, so its plan prices risk at the calibrated volatility (``strategies.reference_plan``)."""
+    return problem.with_(regime_hidden=False)
+
+
 REGIME_GROUP_KEY = ("instrument", "impact_model", "size_pct_adv", "horizon_s", "urgency", "side", "split")
 
 

@@ -123,10 +123,12 @@ def replay_problems(family: str, instrument: str, day_seconds: int, split: str =
     """The problems of the grid ``family`` on ``instrument`` that a replay of its recorded days
     can hold (a horizon shorter than ``day_seconds``, whole seconds per step). Replay needs
     problems calibrated to an instrument: only the grid family has them."""
+    from execution_assets.scenarios import recorded_day_problem
+
     if family != GRID and family not in GRID_SCOPES:
         raise ValueError(f"replay training needs a grid family (problems of a calibrated instrument), got {family!r}")
     return tuple(
-        p
+        recorded_day_problem(p)
         for name, p in _grid(split)
         if name == instrument and in_scope(family, p) and p.horizon_s < day_seconds and float(p.tau_s).is_integer()
     )

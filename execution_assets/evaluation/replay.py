@@ -70,6 +70,7 @@ from execution_assets.scenarios import (
     MarketCalibration,
     calibration_for,
     n_steps_for,
+    recorded_day_problem,
     risk_aversion_for,
     scenario_problem,
 )
@@ -164,7 +165,7 @@ def replay_scenarios(instrument: str, split: str, calibration: MarketCalibration
                     "horizon_s": horizon, "n_steps": n_steps, "impact_model": spec.impact_model,
                     "risk_aversion": risk_aversion, "regime": "normal",
                 }  # fmt: skip
-                problem = scenario_problem(row, calibration)
+                problem = recorded_day_problem(scenario_problem(row, calibration))
                 scenario_id = f"{base}-{side_name(side)}-{split}"
                 out.append(ReplayScenario(scenario_id, group, instrument, split, size, horizon, side, seed, problem))
     return out

@@ -50,3 +50,14 @@ def test_the_plan_of_a_hidden_regime_is_the_baseline_at_the_prior_volatility():
     known = problem.with_(regime_hidden=False)  # a known (normal) regime: the textbook schedule itself
     ac.reset(known, 1)
     np.testing.assert_allclose(reference_plan(known), ac.trades, rtol=1e-9, atol=1e-12)
+
+
+def test_on_a_recorded_day_the_plan_prices_risk_at_the_calibrated_volatility():
+    from execution_assets.agents.scenarios import replay_problems
+
+    problems = replay_problems("grid", "SYNTH_LIQ", 23_400)
+    assert problems and not any(p.regime_hidden for p in problems)
+    linear = next(p for p in problems if p.impact.beta == 1.0 and p.impact.kappa == 0 and p.risk_aversion > 0)
+    ac = AlmgrenChriss()
+    ac.reset(linear, 1)
+    np.testing.assert_allclose(reference_plan(linear), ac.trades, rtol=1e-9, atol=1e-12)
