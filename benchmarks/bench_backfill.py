@@ -198,7 +198,8 @@ def write_results(results: dict[str, dict[str, float]], n_days: int, days_per_in
         f"""
 Ingest + features of {n_days} synthetic instrument-days ({len(DEFAULT_INSTRUMENTS)} instruments x
 {days_per_instrument} days, 23,400 one-second snapshots each), fresh warehouse and Dagster home
-(the project's `dagster.yaml`). The assets take a range of partitions per run
+(the project's `dagster.yaml`: the event log in one SQLite file through `OneFileEventLogStorage`;
+each instrument-day writes 14 events to it). The assets take a range of partitions per run
 (`BackfillPolicy.multi_run(max_partitions_per_run={MAX_DAYS_PER_RUN})`), so the backfill is split per
 instrument into runs of at most {MAX_DAYS_PER_RUN} days. "wall s" of the daemon counts from the
 GraphQL submission to the backfill's completion; "first run start to last run end" leaves out the
