@@ -11,6 +11,7 @@ from execution_assets.sim.market_path import (
     draw_shocks,
     fill_normals,
     parametric_path,
+    trend_signs,
     regime_counter,
     replay_path,
     stream,
@@ -54,7 +55,7 @@ def test_a_drawn_trend_goes_either_way_per_episode_from_its_own_stream():
     normal = draw_path(trending.with_(regime="normal"), 4000, 1)
     assert normal.trend_sign is None  # a normal episode never trends: nothing to draw
     np.testing.assert_array_equal(np.unique(path.trend_sign), [-1.0, 1.0])
-    assert abs(path.trend_sign.mean()) < 4 / np.sqrt(4000)
+    assert path.trend_sign.sum() == 0  # stratified: half of the batch each way
     drift = 0.05 * trending.tau_s / US_EQUITY_SESSION_SECONDS
     expected = np.broadcast_to(drift * path.trend_sign, (trending.n_steps, 4000))
     np.testing.assert_allclose(np.diff(path.unaffected - normal.unaffected, axis=0), expected, atol=1e-15)
@@ -121,3 +122,12 @@ def test_replay_walks_the_recorded_mids_from_drawn_starts():
         draw_path(p, 2, 0, replay_mid=mid[:300])
     with pytest.raises(ValueError, match="second 7"):
         draw_path(p, 2, 0, replay_mid=np.where(np.arange(2_000) == 7, np.nan, mid))
+
+
+def test_trend_directions_are_stratified_yet_each_episode_is_a_fair_coin():
+    firsts = np.array([trend_signs(seed, 7)[0] for seed in range(2000)])
+    assert abs(firsts.mean()) < 4 / np.sqrt(2000)  # each episode: up or down with probability 1/2
+    for seed in range(20):
+        assert abs(trend_signs(seed, 7).sum()) == 1 and trend_signs(seed, 200).sum() == 0
+    assert not np.array_equal(trend_signs(1, 200), trend_signs(2, 200))  # the order is random
+    np.testing.assert_array_equal(trend_signs(3, 200), trend_signs(3, 200))
