@@ -8,7 +8,14 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from execution_assets.evaluation.paired import EPISODE_COLUMNS
-from execution_assets.evaluation.summary import SUMMARY_COLUMNS, oracle_violations, summarize, summarize_chunks
+from execution_assets.evaluation.summary import (
+    SUMMARY_COLUMNS,
+    ceiling_gaps,
+    familywise_z,
+    oracle_violations,
+    summarize,
+    summarize_chunks,
+)
 
 
 def _episodes(costs: dict[tuple[str, str], np.ndarray], penalty: float = 0.0) -> pl.DataFrame:
@@ -81,10 +88,21 @@ def test_incomplete_episodes_and_a_missing_twap_are_rejected_with_the_culprit(co
 
 
 def test_oracle_violations_flags_a_strategy_cheaper_than_the_oracle(costs):
-    assert oracle_violations(_episodes(costs)).is_empty()
+    assert oracle_violations(ceiling_gaps(_episodes(costs))).is_empty()
     costs[("a", "too_good")] = costs[("a", "oracle")] - 1.0
-    violations = oracle_violations(_episodes(costs))
+    violations = oracle_violations(ceiling_gaps(_episodes(costs)))
     assert violations["strategy"].to_list() == ["too_good"] and violations["advantage_bps"][0] == pytest.approx(1.0)
+
+
+def test_the_oracle_checks_threshold_grows_with_the_number_of_pairs_compared():
+    """Bonferroni at a 1% family-wise false-alarm rate: 3 standard errors for a few pairs, about
+    3.1 for 10, 4.8 for the test grid's 12,000; a pair at z 4 fails alone and passes among 12,000."""
+    assert familywise_z(1) == 3.0 and familywise_z(10) == pytest.approx(3.09, abs=0.01)
+    assert familywise_z(12_000) == pytest.approx(4.80, abs=0.01)
+    gaps = pl.DataFrame({"scenario_id": ["s0"], "strategy": ["plan"], "advantage_bps": [4.0], "se_bps": [1.0]})
+    assert oracle_violations(gaps)["strategy"].to_list() == ["plan"]
+    honest = pl.DataFrame({"scenario_id": [f"s{i}" for i in range(1, 12_000)], "strategy": "plan", "advantage_bps": 0.0, "se_bps": 1.0})
+    assert oracle_violations(pl.concat([gaps, honest])).is_empty()
 
 
 def test_chunked_summary_equals_the_whole(costs):
