@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import functools
+import multiprocessing
 import os
 import shutil
 import sys
@@ -62,36 +63,71 @@ def calibrate(instruments: list[str], dagster_instance: dg.DagsterInstance) -> N
         job.execute_in_process(partition_key=instrument, instance=dagster_instance, run_config=QUIET_LOGS)
 
 
-def train_agents(dagster_instance: dg.DagsterInstance, profile: str, algorithms: tuple[str, ...]) -> None:
+def train_agents(
+    dagster_instance: dg.DagsterInstance, profile: str, algorithms: tuple[str, ...], run_config: dict | None = None
+) -> None:
     """Train ``algorithms`` (one trained_agent partition each) with the given budget profile."""
     job = _definitions().resolve_job_def("retrain_job")
     for algo in algorithms:
         job.execute_in_process(
             partition_key=algo,
             instance=dagster_instance,
-            run_config={**QUIET_LOGS, "ops": {"trained_agent": {"config": {"profile": profile}}}},
+            run_config={**QUIET_LOGS, **(run_config or {}), "ops": {"trained_agent": {"config": {"profile": profile}}}},
         )
 
 
-def evaluate(dagster_instance: dg.DagsterInstance, n_episodes: int) -> None:
-    """Scenario grid, paired evaluation of every strategy and agent, robustness, reports."""
-    episodes = {"config": {"n_episodes": n_episodes}}
+BENCHMARK_ASSETS = (dg.AssetKey("execution_scenarios"), dg.AssetKey("benchmark_results"))
+# make run opens the warehouse from two processes on purpose (benchmarks beside training): their
+# connections wait for each other instead of failing (WarehouseResource.lock_wait_s)
+SHARED_WAREHOUSE = {"resources": {"duckdb": {"config": {"lock_wait_s": 600.0}}}}
+
+
+def evaluate_benchmarks(n_episodes: int) -> None:
+    """The scenario grid and every strategy that needs no trained agent (baselines, both oracles):
+    `run` does this in a second process while the agents train."""
+    _definitions().resolve_job_def("evaluate_job").execute_in_process(
+        instance=instance(),
+        run_config={**QUIET_LOGS, **SHARED_WAREHOUSE, "ops": {"benchmark_results": {"config": {"n_episodes": n_episodes}}}},
+        asset_selection=list(BENCHMARK_ASSETS),
+    )
+
+
+def evaluate_agents(dagster_instance: dg.DagsterInstance, n_episodes: int) -> None:
+    """The rest of the evaluation once the benchmarks are stored: the agents on the same paths,
+    summaries, robustness, replay, reports."""
+    from execution_assets.defs.ops.retrain import EVALUATE
+
+    keys = EVALUATE.resolve(_definitions().get_repository_def().asset_graph) - set(BENCHMARK_ASSETS)
     _definitions().resolve_job_def("evaluate_job").execute_in_process(
         instance=dagster_instance,
-        run_config={**QUIET_LOGS, "ops": {"episode_results": episodes, "robustness_results": episodes}},
+        run_config={**QUIET_LOGS, "ops": {"robustness_results": {"config": {"n_episodes": n_episodes}}}},
+        asset_selection=sorted(keys),
     )
 
 
 def run_all(days_per_instrument: int, profile: str, n_episodes: int, algorithms: tuple[str, ...]) -> None:
-    """Materialize the whole asset graph on the built-in synthetic market."""
+    """Materialize the whole asset graph on the built-in synthetic market.
+
+    Training uses one core (``training.torch_threads``), so the benchmarks (baselines and oracles
+    on the whole test grid, most of the evaluation's work) run beside it in a spawned process;
+    the agents are then evaluated on the same paths."""
     from execution_assets.market.instruments import DEFAULT_INSTRUMENTS
 
     dagster_instance = instance()
     dates = business_days(SYNTHETIC_START, days_per_instrument)
     ingest_days([(name, date) for name in DEFAULT_INSTRUMENTS for date in dates], dagster_instance)
     calibrate(list(DEFAULT_INSTRUMENTS), dagster_instance)
-    train_agents(dagster_instance, profile, algorithms)
-    evaluate(dagster_instance, n_episodes)
+    benchmarks = multiprocessing.get_context("spawn").Process(
+        target=evaluate_benchmarks, args=(n_episodes,), name="benchmarks"
+    )
+    benchmarks.start()
+    try:
+        train_agents(dagster_instance, profile, algorithms, run_config=SHARED_WAREHOUSE)
+    finally:
+        benchmarks.join()
+    if benchmarks.exitcode != 0:
+        raise SystemExit(f"the benchmark evaluation (scenario grid, baselines, oracles) failed with exit code {benchmarks.exitcode}: its log is above")
+    evaluate_agents(dagster_instance, n_episodes)
     print_headline()
 
 

@@ -8,6 +8,7 @@ column-order change can't swap columns. User values only ever reach SQL as param
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,20 +20,39 @@ from execution_assets.paths import warehouse_path
 from execution_assets.sql import SQL_DIR, load_sql
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$")
+_LOCK_POLL_SECONDS = 0.2
 
 
 @contextmanager
-def connect(path: Path | str | None = None, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A short-lived connection (DuckDB allows one writer process: hold it briefly)."""
+def connect(
+    path: Path | str | None = None, read_only: bool = False, lock_wait_s: float = 0.0
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A short-lived connection (DuckDB allows one writer process: hold it briefly).
+
+    Another process holding the file makes it fail at once (Dagster's ``duckdb`` pool is what
+    orders writers), or after waiting up to ``lock_wait_s`` for that process to let go."""
     path = Path(path) if path is not None else warehouse_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+    con = _open_when_free(path, read_only, lock_wait_s)
     try:
         if not read_only:
             ensure_tables(con)
         yield con
     finally:
         con.close()
+
+
+def _open_when_free(path: Path, read_only: bool, wait_s: float) -> duckdb.DuckDBPyConnection:
+    """Open ``path``, retrying for ``wait_s`` while another process holds it; then DuckDB's lock
+    error, which names the process holding the file."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "Could not set lock" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(_LOCK_POLL_SECONDS)
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:

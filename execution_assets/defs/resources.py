@@ -27,10 +27,13 @@ class WarehouseResource(dg.ConfigurableResource):
     """
 
     database: str
+    # seconds a connection waits while another process holds the file (0: fail at once, the
+    # duckdb pool orders writers); `make run` sets it where it runs two processes on purpose
+    lock_wait_s: float = 0.0
 
     @contextmanager
     def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        with warehouse.connect(self.database) as con:
+        with warehouse.connect(self.database, lock_wait_s=self.lock_wait_s) as con:
             yield con
 
 

@@ -124,6 +124,7 @@ def evaluate_scenarios_in_parallel(
     *,
     agent_runs: Mapping[str, Path] | None = None,
     include_oracle: bool = True,
+    include_baselines: bool = True,
     workers: int = 2,
     progress: Progress | None = None,
 ) -> GridEvaluation:
@@ -136,13 +137,17 @@ def evaluate_scenarios_in_parallel(
     runs = dict(agent_runs or {})
     if workers <= 1 or scenarios.height < 2 * workers:
         return evaluate_scenarios(
-            scenarios, calibrations, n_episodes, agents=_load(runs), include_oracle=include_oracle, progress=progress
-        )
+            scenarios, calibrations, n_episodes, agents=_load(runs),
+            include_oracle=include_oracle, include_baselines=include_baselines, progress=progress,
+        )  # fmt: skip
     start = time.perf_counter()
     bounds = np.linspace(0, scenarios.height, workers + 1).round().astype(int)
     parts = [scenarios[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = [pool.submit(_evaluate_part, part, dict(calibrations), n_episodes, runs, include_oracle) for part in parts]
+        futures = [
+            pool.submit(_evaluate_part, part, dict(calibrations), n_episodes, runs, include_oracle, include_baselines)
+            for part in parts
+        ]
         results = []
         for future, b in zip(futures, bounds[1:]):
             results.append(future.result())
@@ -162,7 +167,9 @@ def _load(runs: Mapping[str, Path]) -> list[Strategy]:
 
 
 def _evaluate_part(
-    scenarios: pl.DataFrame, calibrations: dict, n_episodes: int, runs: dict, include_oracle: bool
+    scenarios: pl.DataFrame, calibrations: dict, n_episodes: int, runs: dict, include_oracle: bool, include_baselines: bool
 ) -> GridEvaluation:
     """One worker's share (module level, so a spawned process can import it)."""
-    return evaluate_scenarios(scenarios, calibrations, n_episodes, agents=_load(runs), include_oracle=include_oracle)
+    return evaluate_scenarios(
+        scenarios, calibrations, n_episodes, agents=_load(runs), include_oracle=include_oracle, include_baselines=include_baselines
+    )

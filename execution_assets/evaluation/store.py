@@ -21,13 +21,23 @@ def replace_table(con: duckdb.DuckDBPyConnection, table: str, delete_sql: str, f
 
 
 def replace_table_chunks(
-    con: duckdb.DuckDBPyConnection, table: str, delete_sql: str, frames: Sequence[pl.DataFrame], per_insert: int = 200
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    delete_sql: str,
+    frames: Sequence[pl.DataFrame],
+    per_insert: int = 200,
+    *,
+    copy_sql: str | None = None,
 ) -> int:
     """``replace_table`` for rows held as many frames: inserted ``per_insert`` frames at a time,
-    in one transaction, so the rows are never copied into one big frame."""
+    in one transaction, so the rows are never copied into one big frame. ``copy_sql`` (run after
+    the delete, in the same transaction) first copies rows from another table. Returns the rows
+    inserted from ``frames``."""
     rows = 0
     with transaction(con):
         con.execute(load_sql(delete_sql)).fetchall()
+        if copy_sql is not None:
+            con.execute(load_sql(copy_sql)).fetchall()
         for start in range(0, len(frames), per_insert):
             chunk = pl.concat(frames[start : start + per_insert])
             insert_frame(con, table, chunk)

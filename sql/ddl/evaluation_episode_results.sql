@@ -1,9 +1,10 @@
--- One row per scenario, strategy and simulated episode of the evaluation (test split). Every
--- strategy of a scenario trades the same price paths (episode i of each strategy shares its
--- path), so rows with equal (scenario_id, episode) are paired. Key (scenario_id, strategy, episode).
+-- One row per scenario, strategy and simulated episode of the evaluation (test split): the rows of
+-- evaluation.benchmark_results and the trained agents on the same paths. Every strategy of a
+-- scenario trades the same price paths (episode i of each strategy shares its path), so rows with
+-- equal (scenario_id, episode) are paired. Key (scenario_id, strategy, episode).
 CREATE TABLE IF NOT EXISTS evaluation.episode_results (
     scenario_id VARCHAR NOT NULL,          -- scenarios.execution_scenarios.scenario_id
-    strategy VARCHAR NOT NULL,             -- twap | vwap | pov | almgren_chriss | obizhaeva_wang | oracle | dqn | ppo | sac
+    strategy VARCHAR NOT NULL,             -- the benchmarks (benchmark_results) | dqn | ppo | sac
     episode INTEGER NOT NULL,              -- 0-based path index within the scenario's seed
     is_bps DOUBLE NOT NULL,                -- implementation shortfall, bps of arrival notional, signed, never clipped
     arrival_slippage_bps DOUBLE NOT NULL,  -- average fill vs arrival mid, bps (= is_bps when the order completes)

@@ -13,7 +13,7 @@ N_SCENARIOS, N_EPISODES = 6, 200
 @pytest.fixture(scope="module")
 def evaluated(tmp_path_factory):
     from execution_assets.defs.evaluation import reports
-    from execution_assets.defs.evaluation.assets import episode_results, robustness_results, strategy_summary
+    from execution_assets.defs.evaluation.assets import benchmark_results, episode_results, robustness_results, strategy_summary
     from execution_assets.defs.scenarios.assets import execution_scenarios
 
     report_assets = [v for v in vars(reports).values() if isinstance(v, dg.AssetsDefinition)]
@@ -24,14 +24,15 @@ def evaluated(tmp_path_factory):
     mp.setenv("EXECUTION_DATA_DIR", str(data))
     # linear and transient impact: the oracle's exact solvers (its DP is tested with the strategies)
     models = ["linear", "transient"]
-    config = {"n_episodes": N_EPISODES, "max_scenarios": N_SCENARIOS, "include_agents": False, "impact_models": models}
+    config = {"n_episodes": N_EPISODES, "max_scenarios": N_SCENARIOS, "impact_models": models}
     result = dg.materialize(
-        [execution_scenarios, episode_results, strategy_summary, robustness_results, *report_assets],
+        [execution_scenarios, benchmark_results, episode_results, strategy_summary, robustness_results, *report_assets],
         resources={"duckdb": WarehouseResource(database=str(data / "warehouse.duckdb"))},
         instance=dg.DagsterInstance.ephemeral(),
         run_config={
             "ops": {
-                "episode_results": {"config": config},
+                "benchmark_results": {"config": config},
+                "episode_results": {"config": {"include_agents": False}},
                 "robustness_results": {"config": {"n_episodes": 100, "include_agents": False, "impact_models": models}},
             }
         },
@@ -59,6 +60,17 @@ def test_every_strategy_runs_every_scenario_on_the_same_episodes(evaluated):
         "SELECT DISTINCT split FROM evaluation.episode_results JOIN scenarios.execution_scenarios USING (scenario_id)",
     )
     assert splits == [("test",)]
+
+
+def test_without_agents_the_episodes_are_the_benchmarks_rows(evaluated):
+    _, data = evaluated
+    counts = _sql(data, "SELECT (SELECT count(*) FROM evaluation.benchmark_results), (SELECT count(*) FROM evaluation.episode_results)")
+    assert counts[0][0] == counts[0][1] > 0
+    differ = _sql(
+        data,
+        "SELECT count(*) FROM (SELECT * FROM evaluation.benchmark_results EXCEPT SELECT * FROM evaluation.episode_results)",
+    )
+    assert differ == [(0,)]
 
 
 def test_summary_rows_checks_and_leaderboard(evaluated):

@@ -79,6 +79,16 @@ def test_grid_evaluation_of_a_stateless_policy_matches_per_scenario_runs():
         assert np.array_equal(lean, alone["lean"].is_bps) and np.array_equal(twap, alone["twap"].is_bps)
 
 
+def test_agents_evaluated_apart_from_the_benchmarks_get_the_same_rows():
+    """episode_results adds the agents to benchmark_results' rows in a later run: the agent's
+    rows must be those of one evaluation of everything, path for path."""
+    grid = scenario_grid([CAL], ["test"])[::211]
+    whole = evaluate_scenarios(grid, {}, 40, agents=[LeanOnTheSignal()], include_oracle=False).episodes
+    apart = evaluate_scenarios(grid, {}, 40, agents=[LeanOnTheSignal()], include_oracle=False, include_baselines=False).episodes
+    assert set(apart["strategy"].cast(pl.String)) == {"lean"}
+    assert_frame_equal(apart, whole.filter(pl.col("strategy") == "lean"), categorical_as_str=True)
+
+
 def test_agent_names_must_not_shadow_a_baseline():
     class Shadow(LeanOnTheSignal):
         name = "twap"

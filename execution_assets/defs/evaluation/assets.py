@@ -8,7 +8,7 @@ from execution_assets.defs.contracts import table_metadata
 from execution_assets.defs.ops.retrain import after_retrain
 from execution_assets.defs.resources import WarehouseResource
 from execution_assets.evaluation.agents import load_agents, seed_runs
-from execution_assets.evaluation.grid import evaluate_scenarios_in_parallel, select_evenly
+from execution_assets.evaluation.grid import FAILURE_COLUMNS, evaluate_scenarios_in_parallel, select_evenly
 from execution_assets.evaluation.plots import bar_png, cost_distributions_png
 from execution_assets.evaluation.robustness import run_robustness
 from execution_assets.evaluation.store import replace_table, replace_table_chunks
@@ -23,19 +23,24 @@ from execution_assets.warehouse import run_sql_file
 SUMMARY_CHUNK = 100  # scenarios read back per chunk: bounds memory for millions of episode rows
 
 
-class EvaluationConfig(dg.Config):
-    n_episodes: int = 1000  # paths per scenario, shared by every strategy
+class BenchmarkConfig(dg.Config):
+    n_episodes: int = 1000  # paths per scenario, shared by every strategy (the agents' too)
     split: str = "test"
     include_oracle: bool = True
-    include_agents: bool = True  # the newest trained_agent run of each algorithm, when there is one
     max_scenarios: int = 0  # 0 = every scenario of the split; else an evenly spaced subset (smoke runs)
     impact_models: list[str] = []  # [] = all; e.g. ["linear"] for a quick run without the oracle's DP
     workers: int = 2  # processes evaluating parts of the grid side by side (1: in this process)
 
 
-def _failure_check(failures: pl.DataFrame) -> dg.AssetCheckResult:
+class EvaluationConfig(dg.Config):
+    include_agents: bool = True  # the newest trained_agent run of each algorithm, when there is one
+    workers: int = 2  # processes evaluating parts of the grid side by side (1: in this process)
+
+
+def _failure_check(failures: pl.DataFrame, asset: str) -> dg.AssetCheckResult:
     by_strategy = failures.group_by("strategy").agg(scenarios=pl.len(), example=pl.col("error").first())
     return dg.AssetCheckResult(
+        asset_key=asset,
         check_name="every_strategy_planned",
         passed=failures.is_empty(),
         severity=dg.AssetCheckSeverity.WARN,
@@ -46,26 +51,34 @@ def _failure_check(failures: pl.DataFrame) -> dg.AssetCheckResult:
     )
 
 
+def _progress_log(context: dg.AssetExecutionContext, n_scenarios: int, workers: int):
+    step = max(n_scenarios // 20, 1)
+
+    def progress(done: int, total: int) -> None:
+        if done % step == 0 or done == total or workers > 1:
+            context.log.info(f"evaluated {done}/{total} scenarios")
+
+    return progress
+
+
 @dg.asset(
-    key="episode_results",
-    deps=["execution_scenarios", "trained_agent"],
+    key="benchmark_results",
+    deps=["execution_scenarios"],
     pool="duckdb",
     group_name="evaluation",
     kinds={"duckdb", "numpy"},
-    metadata=table_metadata("evaluation.episode_results"),
+    metadata=table_metadata("evaluation.benchmark_results"),
     automation_condition=after_retrain(),
     check_specs=[
-        dg.AssetCheckSpec("order_always_completes", asset="episode_results", description="filled_frac = 1 and IS finite in every episode"),
-        dg.AssetCheckSpec("paired", asset="episode_results", description="every strategy of a scenario has the same episodes"),
-        dg.AssetCheckSpec("every_strategy_planned", asset="episode_results", description="no strategy failed to plan a scenario (warns with the reasons)"),
+        dg.AssetCheckSpec("every_strategy_planned", asset="benchmark_results", description="no strategy failed to plan a scenario (warns with the reasons)"),
     ],
 )
-def episode_results(context: dg.AssetExecutionContext, config: EvaluationConfig, duckdb: WarehouseResource):
-    """evaluation.episode_results: per test scenario, TWAP, VWAP, POV, Almgren-Chriss,
-    Obizhaeva-Wang, the optimal-IS oracle and the trained agents, each on the same price paths
-    (the scenario's seed), one row per episode: signed IS, arrival and VWAP slippage, fill,
-    child orders, risk penalty. A strategy that cannot plan a scenario (an ill-posed closed
-    form) is listed by the every_strategy_planned check instead of stopping the run."""
+def benchmark_results(context: dg.AssetExecutionContext, config: BenchmarkConfig, duckdb: WarehouseResource):
+    """evaluation.benchmark_results: per test scenario, TWAP, VWAP, POV, Almgren-Chriss,
+    Obizhaeva-Wang and the two oracles on the scenario's price paths (its seed), one row per
+    episode. Nothing here needs a trained agent, so `make run` computes it while the agents train;
+    episode_results adds the agents on the same paths. A strategy that cannot plan a scenario (an
+    ill-posed closed form) is listed by the every_strategy_planned check instead of stopping the run."""
     with duckdb.get_connection() as con:
         scenarios = run_sql_file(con, "scenarios/select_scenarios", {"split": config.split})
         calibrations = calibration_by_instrument(load_calibrations(con))
@@ -74,20 +87,69 @@ def episode_results(context: dg.AssetExecutionContext, config: EvaluationConfig,
     if config.impact_models:
         scenarios = scenarios.filter(pl.col("impact_model").is_in(config.impact_models))
     scenarios = select_evenly(scenarios, config.max_scenarios)
-    runs = seed_runs() if config.include_agents else {}
-    context.log.info(f"agents: {', '.join(f'{a} {p.name}' for a, p in runs.items()) or 'none trained'}")
-    step = max(scenarios.height // 20, 1)
-
-    def progress(done: int, total: int) -> None:
-        if done % step == 0 or done == total or config.workers > 1:
-            context.log.info(f"evaluated {done}/{total} scenarios")
-
     result = evaluate_scenarios_in_parallel(
-        scenarios, calibrations, config.n_episodes,
-        agent_runs=runs, include_oracle=config.include_oracle, workers=config.workers, progress=progress,
+        scenarios, calibrations, config.n_episodes, include_oracle=config.include_oracle,
+        workers=config.workers, progress=_progress_log(context, scenarios.height, config.workers),
     )  # fmt: skip
     with duckdb.get_connection() as con:
-        rows = replace_table_chunks(con, "evaluation.episode_results", "evaluation/delete_episode_results", result.frames)
+        rows = replace_table_chunks(con, "evaluation.benchmark_results", "evaluation/delete_benchmark_results", result.frames)
+    yield dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": rows,
+            "scenarios": scenarios.height,
+            "n_episodes": config.n_episodes,
+            "seconds": round(result.seconds, 1),
+        }
+    )
+    yield _failure_check(result.failures, "benchmark_results")
+
+
+@dg.asset(
+    key="episode_results",
+    deps=["benchmark_results", "trained_agent"],
+    pool="duckdb",
+    group_name="evaluation",
+    kinds={"duckdb", "numpy"},
+    metadata=table_metadata("evaluation.episode_results"),
+    automation_condition=after_retrain(),
+    check_specs=[
+        dg.AssetCheckSpec("order_always_completes", asset="episode_results", description="filled_frac = 1 and IS finite in every episode"),
+        dg.AssetCheckSpec("paired", asset="episode_results", description="every strategy of a scenario has the same episodes"),
+        dg.AssetCheckSpec("every_strategy_planned", asset="episode_results", description="no agent failed on a scenario (warns with the reasons)"),
+    ],
+)
+def episode_results(context: dg.AssetExecutionContext, config: EvaluationConfig, duckdb: WarehouseResource):
+    """evaluation.episode_results: the benchmarks' rows (benchmark_results) and the newest trained
+    agent of each algorithm on the same scenarios and price paths, one row per episode: signed IS,
+    arrival and VWAP slippage, fill, child orders, risk penalty. The paired check holds the two
+    halves together (same episodes for every strategy of a scenario)."""
+    with duckdb.get_connection() as con:
+        benchmarked = run_sql_file(con, "evaluation/benchmark_scenarios", {})
+        scenarios = run_sql_file(con, "scenarios/select_scenarios", {"split": None})
+        calibrations = calibration_by_instrument(load_calibrations(con))
+    if benchmarked.is_empty():
+        raise ValueError("evaluation.benchmark_results is empty: materialize benchmark_results first")
+    missing = set(benchmarked["scenario_id"]) - set(scenarios["scenario_id"])
+    if missing:
+        raise ValueError(
+            f"evaluation.benchmark_results has {len(missing)} scenarios that scenarios.execution_scenarios no longer "
+            f"holds (e.g. {sorted(missing)[0]!r}): materialize benchmark_results again"
+        )
+    n_episodes = int(benchmarked["n_episodes"].max())
+    scenarios = scenarios.filter(pl.col("scenario_id").is_in(benchmarked["scenario_id"].to_list()))
+    runs = seed_runs() if config.include_agents else {}
+    context.log.info(f"agents: {', '.join(f'{a} {p.name}' for a, p in runs.items()) or 'none trained'}")
+    result = None
+    if runs:
+        result = evaluate_scenarios_in_parallel(
+            scenarios, calibrations, n_episodes, agent_runs=runs, include_oracle=False, include_baselines=False,
+            workers=config.workers, progress=_progress_log(context, scenarios.height, config.workers),
+        )  # fmt: skip
+    with duckdb.get_connection() as con:
+        replace_table_chunks(
+            con, "evaluation.episode_results", "evaluation/delete_episode_results", result.frames if result else [],
+            copy_sql="evaluation/copy_benchmark_results",
+        )  # fmt: skip
         means = run_sql_file(con, "evaluation/episode_overview", {})
         completion = run_sql_file(con, "evaluation/completion", {}).row(0, named=True)
         paired = run_sql_file(con, "evaluation/check_paired", {}).row(0, named=True)
@@ -96,10 +158,10 @@ def episode_results(context: dg.AssetExecutionContext, config: EvaluationConfig,
     costs = {s: g["is_bps"].to_numpy() for (s,), g in example_costs.group_by("strategy", maintain_order=True)}
     yield dg.MaterializeResult(
         metadata={
-            "dagster/row_count": rows,
+            "dagster/row_count": int(completion["episodes"]),
             "scenarios": scenarios.height,
-            "n_episodes": config.n_episodes,
-            "seconds": round(result.seconds, 1),
+            "n_episodes": n_episodes,
+            "agent_seconds": round(result.seconds, 1) if result else 0.0,
             "agents": dg.MetadataValue.json({a: str(p) for a, p in runs.items()}),
             "mean_is_by_strategy": dg.MetadataValue.md(markdown_table(means)),
             "cost_distributions": dg.MetadataValue.md(
@@ -117,7 +179,7 @@ def episode_results(context: dg.AssetExecutionContext, config: EvaluationConfig,
         passed=paired["distinct_counts"] == 1 and paired["gapped_pairs"] == 0,
         metadata={k: int(v) for k, v in paired.items()},
     )
-    yield _failure_check(result.failures)
+    yield _failure_check(result.failures if result else pl.DataFrame(schema=FAILURE_COLUMNS), "episode_results")
 
 
 @dg.asset(
