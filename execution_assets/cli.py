@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 from execution_assets.agents.config import ALGORITHMS
 from execution_assets.market.calendar import SYNTHETIC_START, business_days
-from execution_assets.paths import PROJECT_ROOT, raw_dir
+from execution_assets.paths import PROJECT_ROOT, raw_dir, warehouse_path
 
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
@@ -63,33 +63,42 @@ def calibrate(instruments: list[str], dagster_instance: dg.DagsterInstance) -> N
         job.execute_in_process(partition_key=instrument, instance=dagster_instance, run_config=QUIET_LOGS)
 
 
+def training_run_config(profile: str, shared: bool) -> dict:
+    return {**QUIET_LOGS, **(shared_warehouse() if shared else {}), "ops": {"trained_agent": {"config": {"profile": profile}}}}
+
+
 def train_agents(
-    dagster_instance: dg.DagsterInstance, profile: str, algorithms: tuple[str, ...], run_config: dict | None = None
+    dagster_instance: dg.DagsterInstance, profile: str, algorithms: tuple[str, ...], shared: bool = False
 ) -> None:
     """Train ``algorithms`` (one trained_agent partition each) with the given budget profile."""
     job = _definitions().resolve_job_def("retrain_job")
     for algo in algorithms:
-        job.execute_in_process(
-            partition_key=algo,
-            instance=dagster_instance,
-            run_config={**QUIET_LOGS, **(run_config or {}), "ops": {"trained_agent": {"config": {"profile": profile}}}},
-        )
+        job.execute_in_process(partition_key=algo, instance=dagster_instance, run_config=training_run_config(profile, shared))
 
 
 BENCHMARK_ASSETS = (dg.AssetKey("execution_scenarios"), dg.AssetKey("benchmark_results"))
-# make run opens the warehouse from two processes on purpose (benchmarks beside training): their
-# connections wait for each other instead of failing (WarehouseResource.lock_wait_s)
-SHARED_WAREHOUSE = {"resources": {"duckdb": {"config": {"lock_wait_s": 600.0}}}}
+
+
+def shared_warehouse() -> dict:
+    """Run config for `run`, which opens the warehouse from two processes on purpose (benchmarks
+    beside training): their connections wait for each other instead of failing."""
+    return {"resources": {"duckdb": {"config": {"database": str(warehouse_path()), "lock_wait_s": 600.0}}}}
+
+
+def benchmarks_run_config(n_episodes: int) -> dict:
+    return {**QUIET_LOGS, **shared_warehouse(), "ops": {"benchmark_results": {"config": {"n_episodes": n_episodes}}}}
 
 
 def evaluate_benchmarks(n_episodes: int) -> None:
     """The scenario grid and every strategy that needs no trained agent (baselines, both oracles):
     `run` does this in a second process while the agents train."""
     _definitions().resolve_job_def("evaluate_job").execute_in_process(
-        instance=instance(),
-        run_config={**QUIET_LOGS, **SHARED_WAREHOUSE, "ops": {"benchmark_results": {"config": {"n_episodes": n_episodes}}}},
-        asset_selection=list(BENCHMARK_ASSETS),
+        instance=instance(), run_config=benchmarks_run_config(n_episodes), asset_selection=list(BENCHMARK_ASSETS)
     )
+
+
+def agents_run_config(n_episodes: int) -> dict:
+    return {**QUIET_LOGS, "ops": {"robustness_results": {"config": {"n_episodes": n_episodes}}}}
 
 
 def evaluate_agents(dagster_instance: dg.DagsterInstance, n_episodes: int) -> None:
@@ -99,9 +108,7 @@ def evaluate_agents(dagster_instance: dg.DagsterInstance, n_episodes: int) -> No
 
     keys = EVALUATE.resolve(_definitions().get_repository_def().asset_graph) - set(BENCHMARK_ASSETS)
     _definitions().resolve_job_def("evaluate_job").execute_in_process(
-        instance=dagster_instance,
-        run_config={**QUIET_LOGS, "ops": {"robustness_results": {"config": {"n_episodes": n_episodes}}}},
-        asset_selection=sorted(keys),
+        instance=dagster_instance, run_config=agents_run_config(n_episodes), asset_selection=sorted(keys)
     )
 
 
@@ -122,7 +129,7 @@ def run_all(days_per_instrument: int, profile: str, n_episodes: int, algorithms:
     )
     benchmarks.start()
     try:
-        train_agents(dagster_instance, profile, algorithms, run_config=SHARED_WAREHOUSE)
+        train_agents(dagster_instance, profile, algorithms, shared=True)
     finally:
         benchmarks.join()
     if benchmarks.exitcode != 0:
