@@ -10,6 +10,9 @@ reports and the headline average them (``algorithm_of``).
 from __future__ import annotations
 
 import re
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from execution_assets.agents.config import ALGORITHMS
@@ -70,3 +73,21 @@ def load_agents(runs: dict[str, Path]) -> list[Strategy]:
         agent.name = name
         agents.append(agent)
     return agents
+
+
+@contextmanager
+def one_torch_thread() -> Iterator[None]:
+    """Torch on one intra-op thread while agents act (when torch is loaded at all): the policies
+    are small MLPs, and on a busy machine torch's spinning worker threads made each forward pass
+    ~30x slower (measured: 44 s vs 6 s for one instrument's replay under a load of 6 on 2 cores;
+    the grid's agents in two evaluation workers of `make run`: 93 s for what one process does in 38)."""
+    torch = sys.modules.get("torch")
+    if torch is None:
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

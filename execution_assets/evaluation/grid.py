@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from execution_assets.evaluation.agents import one_torch_thread
 from execution_assets.evaluation.paired import (
     BASELINES,
     CEILINGS,
@@ -73,21 +74,22 @@ def evaluate_scenarios(
     one_by_one = [a for a in agents if not isinstance(a, StatelessPolicy)]
     frames, failures = [], []
     rows = list(scenarios.iter_rows(named=True))
-    for first in range(0, len(rows), POLICY_BATCH):
-        chunk = rows[first : first + POLICY_BATCH]
-        problems = [stored_problem(row) for row in chunk]
-        paths = [draw_path(problem, n_episodes, int(row["seed"])) for problem, row in zip(problems, chunk)]
-        batched, batch_failures = _run_together(together, problems, paths)
-        for i, (row, problem) in enumerate(zip(chunk, problems)):
-            curve = calibration_for(calibrations, row["instrument"]).volume_curve
-            baselines = baseline_strategies(problem, curve, row["start_s"]) if include_baselines else []
-            strategies = [*baselines, *(oracles if include_oracle else []), *one_by_one]
-            results, failed = evaluate_problem(problem, strategies, n_episodes, int(row["seed"]), path=paths[i])
-            results |= {name: summaries[i] for name, summaries in batched.items()}
-            frames.append(episode_frame(row["scenario_id"], results))
-            failures += [(row["scenario_id"], f.strategy, f.error) for f in [*failed, *batch_failures]]
-            if progress is not None:
-                progress(first + i + 1, len(rows))
+    with one_torch_thread():
+        for first in range(0, len(rows), POLICY_BATCH):
+            chunk = rows[first : first + POLICY_BATCH]
+            problems = [stored_problem(row) for row in chunk]
+            paths = [draw_path(problem, n_episodes, int(row["seed"])) for problem, row in zip(problems, chunk)]
+            batched, batch_failures = _run_together(together, problems, paths)
+            for i, (row, problem) in enumerate(zip(chunk, problems)):
+                curve = calibration_for(calibrations, row["instrument"]).volume_curve
+                baselines = baseline_strategies(problem, curve, row["start_s"]) if include_baselines else []
+                strategies = [*baselines, *(oracles if include_oracle else []), *one_by_one]
+                results, failed = evaluate_problem(problem, strategies, n_episodes, int(row["seed"]), path=paths[i])
+                results |= {name: summaries[i] for name, summaries in batched.items()}
+                frames.append(episode_frame(row["scenario_id"], results))
+                failures += [(row["scenario_id"], f.strategy, f.error) for f in [*failed, *batch_failures]]
+                if progress is not None:
+                    progress(first + i + 1, len(rows))
     return GridEvaluation(
         frames=frames,
         failures=pl.DataFrame(failures, schema=FAILURE_COLUMNS, orient="row"),

@@ -41,17 +41,16 @@ hindsight bound's own improvement beside it and the share of it a strategy reali
 from __future__ import annotations
 
 import datetime as dt
-import sys
 import time
 import zlib
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import duckdb
 import numpy as np
 import polars as pl
 
+from execution_assets.evaluation.agents import one_torch_thread
 from execution_assets.evaluation.metrics import (
     CVAR_LEVEL,
     bootstrap_weights,
@@ -369,23 +368,6 @@ def run_scenario(
     return outcome
 
 
-@contextmanager
-def _one_torch_thread() -> Iterator[None]:
-    """Torch on one intra-op thread while agents act (when torch is loaded at all): the policies
-    are small MLPs, and on a busy machine torch's spinning worker threads made each forward pass
-    ~30x slower (measured: 44 s vs 6 s for one instrument's replay under a load of 6 on 2 cores)."""
-    torch = sys.modules.get("torch")
-    if torch is None:
-        yield
-        return
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
 def _run_together(agent: StatelessPolicy, outcomes: Sequence[ScenarioOutcome], book: ReplayBook, n: int) -> None:
     """A stateless policy on every outcome's episodes at once: one ``act`` per step for all
     scenarios with the same step count (same results as ``_run_policy`` per scenario, row by row)."""
@@ -420,7 +402,7 @@ def run_scenarios(
     together = [a for a in agents if isinstance(a, StatelessPolicy)]
     alone = [a for a in agents if not isinstance(a, StatelessPolicy)]
     outcomes, skipped = [], []
-    with _one_torch_thread():
+    with one_torch_thread():
         for scenario in scenarios:
             try:
                 outcomes.append(run_scenario(scenario, book, n_episodes, volume_curve=volume_curve, agents=alone))
