@@ -6,7 +6,8 @@ Each ``hyperparams/<algo>.yml`` has up to three top-level blocks:
     families:  per scenario family, a partial configuration merged over ``default``
     profiles:  per budget profile (smoke, quick, standard, full), merged last; profiles set
                ``training.timestep_scale``, which multiplies every timestep budget and the
-               validation interval. ``hyperparams/profiles.yml`` holds the profiles every
+               validation interval, and may set ``training.eval_interval_scale``, which
+               multiplies the validation interval alone. ``hyperparams/profiles.yml`` holds the profiles every
                algorithm shares; an algorithm's own block is merged over it.
 
 Merging is recursive for mappings; any other value (lists included) replaces the one below.
@@ -99,8 +100,11 @@ class AgentConfig:
 
     @property
     def eval_every(self) -> int:
-        """Validation interval, scaled like the budget so every profile validates as often."""
-        return max(1, int(round(self.training["eval_every"] * self.training.get("timestep_scale", 1.0))))
+        """Validation interval, scaled like the budget (so every profile validates as often) and
+        by ``eval_interval_scale`` (quick: 2, half as often: validation was 70% of `make run`'s
+        training time)."""
+        scale = self.training.get("timestep_scale", 1.0) * self.training.get("eval_interval_scale", 1.0)
+        return max(1, int(round(self.training["eval_every"] * scale)))
 
     @property
     def seed(self) -> int:

@@ -36,6 +36,8 @@ def test_merge_order_is_default_family_profile_overrides():
     quick = resolve_config("ppo", "signal", "quick")
     scale = raw["profiles"]["quick"]["training"]["timestep_scale"]
     assert quick.total_timesteps == round(family.training["total_timesteps"] * scale)
+    standard_evals = family.total_timesteps // family.eval_every
+    assert quick.total_timesteps // quick.eval_every == standard_evals // 2  # quick validates half as often
     over = resolve_config("ppo", "signal", "quick", {"training": {"timestep_scale": 2.0}, "env": {"n_envs": 8}})
     assert over.total_timesteps == 2 * family.training["total_timesteps"]
     assert over.env["n_envs"] == 8 and over.env["reward"] == family.env["reward"]
