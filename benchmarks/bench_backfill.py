@@ -32,7 +32,7 @@ import dagster as dg
 from dagster._core.execution.backfill import BulkActionStatus
 
 from benchmarks.bench_parallel_ingest import _free_port, _wait_for_server
-from benchmarks.results import write_section
+from benchmarks.results import Load, write_section
 from execution_assets import warehouse
 from execution_assets.market.calendar import SYNTHETIC_START, business_days
 from execution_assets.market.instruments import DEFAULT_INSTRUMENTS
@@ -48,20 +48,6 @@ mutation Launch($params: LaunchBackfillParams!) {
   }
 }
 """
-
-
-class Load:
-    """Mean 1-minute load average, sampled while a mode runs (the machine may be shared)."""
-
-    def __init__(self) -> None:
-        self.samples = [os.getloadavg()[0]]
-
-    def sample(self) -> None:
-        self.samples.append(os.getloadavg()[0])
-
-    @property
-    def mean(self) -> float:
-        return sum(self.samples) / len(self.samples)
 
 
 def _fresh(root: Path, mode: str) -> tuple[Path, Path]:

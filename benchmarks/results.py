@@ -39,3 +39,17 @@ def write_section(name: str, body: str) -> None:
     pattern = re.compile(rf"<!-- bench:{re.escape(name)} -->.*?<!-- /bench:{re.escape(name)} -->\n", re.S)
     text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section
     RESULTS.write_text(text)
+
+
+class Load:
+    """Mean 1-minute load average, sampled while a mode runs (the machine may be shared)."""
+
+    def __init__(self) -> None:
+        self.samples = [os.getloadavg()[0]]
+
+    def sample(self) -> None:
+        self.samples.append(os.getloadavg()[0])
+
+    @property
+    def mean(self) -> float:
+        return sum(self.samples) / len(self.samples)
