@@ -36,8 +36,9 @@ def test_merge_order_is_default_family_profile_overrides():
     quick = resolve_config("ppo", "signal", "quick")
     scale = raw["profiles"]["quick"]["training"]["timestep_scale"]
     assert quick.total_timesteps == round(family.training["total_timesteps"] * scale)
-    standard_evals = family.total_timesteps // family.eval_every
-    assert quick.total_timesteps // quick.eval_every == standard_evals // 2  # quick validates half as often
+    assert quick.training["eval_interval_scale"] == 4.0  # PPO's quick block over profiles.yml's 2.0
+    assert quick.total_timesteps // quick.eval_every == family.total_timesteps // family.eval_every // 4
+    assert resolve_config("dqn", "grid", "quick").training["eval_interval_scale"] == 2.0
     over = resolve_config("ppo", "signal", "quick", {"training": {"timestep_scale": 2.0}, "env": {"n_envs": 8}})
     assert over.total_timesteps == 2 * family.training["total_timesteps"]
     assert over.env["n_envs"] == 8 and over.env["reward"] == family.env["reward"]
