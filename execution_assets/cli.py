@@ -63,17 +63,16 @@ def calibrate(instruments: list[str], dagster_instance: dg.DagsterInstance) -> N
         job.execute_in_process(partition_key=instrument, instance=dagster_instance, run_config=QUIET_LOGS)
 
 
-def training_run_config(profile: str, shared: bool) -> dict:
-    return {**QUIET_LOGS, **(shared_warehouse() if shared else {}), "ops": {"trained_agent": {"config": {"profile": profile}}}}
+def training_run_config(profile: str) -> dict:
+    return {**QUIET_LOGS, **shared_warehouse(), "ops": {"trained_agent": {"config": {"profile": profile}}}}
 
 
-def train_agents(
-    dagster_instance: dg.DagsterInstance, profile: str, algorithms: tuple[str, ...], shared: bool = False
-) -> None:
-    """Train ``algorithms`` (one trained_agent partition each) with the given budget profile."""
+def train_agents(dagster_instance: dg.DagsterInstance, profile: str, algorithms: tuple[str, ...]) -> None:
+    """Train ``algorithms`` (one trained_agent partition each) with the given budget profile,
+    beside the benchmarks' process (``run_all``)."""
     job = _definitions().resolve_job_def("retrain_job")
     for algo in algorithms:
-        job.execute_in_process(partition_key=algo, instance=dagster_instance, run_config=training_run_config(profile, shared))
+        job.execute_in_process(partition_key=algo, instance=dagster_instance, run_config=training_run_config(profile))
 
 
 BENCHMARK_ASSETS = (dg.AssetKey("execution_scenarios"), dg.AssetKey("benchmark_results"))
@@ -129,11 +128,14 @@ def run_all(days_per_instrument: int, profile: str, n_episodes: int, algorithms:
     )
     benchmarks.start()
     try:
-        train_agents(dagster_instance, profile, algorithms, shared=True)
+        train_agents(dagster_instance, profile, algorithms)
     finally:
         benchmarks.join()
     if benchmarks.exitcode != 0:
-        raise SystemExit(f"the benchmark evaluation (scenario grid, baselines, oracles) failed with exit code {benchmarks.exitcode}: its log is above")
+        raise SystemExit(
+            f"the benchmark evaluation (scenario grid, baselines, oracles) failed with exit code {benchmarks.exitcode}: "
+            "its log is above"
+        )
     evaluate_agents(dagster_instance, n_episodes)
     print_headline()
 

@@ -12,8 +12,8 @@ from execution_assets import cli
 @pytest.mark.parametrize(
     ("job", "run_config"),
     [
-        ("retrain_job", cli.training_run_config("quick", shared=True)),
-        ("retrain_job", cli.training_run_config("standard", shared=False)),
+        ("retrain_job", cli.training_run_config("quick")),
+        ("retrain_job", cli.training_run_config("standard")),
         ("evaluate_job", cli.benchmarks_run_config(200)),
         ("evaluate_job", cli.agents_run_config(200)),
     ],
