@@ -7,8 +7,8 @@ Each ``hyperparams/<algo>.yml`` has up to three top-level blocks:
     profiles:  per budget profile (smoke, quick, standard, full), merged last; profiles set
                ``training.timestep_scale``, which multiplies every timestep budget and the
                validation interval, and may set ``training.eval_interval_scale``, which
-               multiplies the validation interval alone. ``hyperparams/profiles.yml`` holds the profiles every
-               algorithm shares; an algorithm's own block is merged over it.
+               multiplies the validation interval alone. ``hyperparams/profiles.yml`` holds the
+               profiles every algorithm shares; an algorithm's own block is merged over it.
 
 Merging is recursive for mappings; any other value (lists included) replaces the one below.
 ``resolve_config(algo, family, profile, overrides)`` applies default <- family <- profile <-
@@ -101,8 +101,8 @@ class AgentConfig:
     @property
     def eval_every(self) -> int:
         """Validation interval, scaled like the budget (so every profile validates as often) and
-        by ``eval_interval_scale`` (quick: 2, half as often: validation was 70% of `make run`'s
-        training time)."""
+        by ``eval_interval_scale`` (the quick profile validates less often: validation was 70% of
+        `make run`'s training time)."""
         scale = self.training.get("timestep_scale", 1.0) * self.training.get("eval_interval_scale", 1.0)
         return max(1, int(round(self.training["eval_every"] * scale)))
 

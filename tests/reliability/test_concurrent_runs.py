@@ -87,3 +87,21 @@ def test_a_second_writer_without_the_pool_is_refused_clearly_and_nothing_is_corr
         holder.communicate(timeout=60)
     assert holder.returncode == 0
     assert table_hashes(database)["raw.trades"][0] == 2  # both writes are there, the file is sound
+
+
+def test_a_connection_given_a_lock_wait_opens_once_the_holder_lets_go(data_dir):
+    """`make run` opens the warehouse from two processes on purpose, with ``lock_wait_s``."""
+    database = data_dir / "warehouse.duckdb"
+    with warehouse.connect(database):
+        pass
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_WRITER, str(database), "1.5"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        started = time.monotonic()
+        with warehouse.connect(database, lock_wait_s=60) as con:
+            held = con.execute("SELECT count(*) FROM raw.trades WHERE instrument = 'HELD'").fetchall()[0][0]
+        assert time.monotonic() - started > 0.5  # it waited for the holder
+        assert held == 1  # and sees what the holder wrote
+    finally:
+        holder.communicate(timeout=60)
+    assert holder.returncode == 0
