@@ -70,6 +70,19 @@ def test_yardsticks_score_as_they_should():
     assert mean_capture(as_twap) == 0.0
 
 
+def test_a_second_benchmark_on_the_same_paths_reuses_the_yardsticks():
+    """`make run` validates three agents on the same problems in one process: the yardsticks
+    (TWAP, the plan, the oracle, AC) are computed once and score every agent the same."""
+    from execution_assets.agents.validation import _model_yardsticks
+
+    problems = family_problems("almgren_chriss")
+    first = Benchmark(problems, "validation", 500).compare(AlmgrenChriss())
+    misses = _model_yardsticks.cache_info().misses
+    second = Benchmark(problems, "validation", 500).compare(AlmgrenChriss())
+    assert _model_yardsticks.cache_info().misses == misses  # nothing recomputed
+    assert [c.as_dict() for c in second] == [c.as_dict() for c in first]
+
+
 def test_splits_never_share_seeds():
     seeds = {split_seed(s, slot) for s in ("validation", "test") for slot in range(20)}
     assert len(seeds) == 40
