@@ -28,6 +28,12 @@ TWAP's expected risk-adjusted cost on that batch's problem (closed form, nominal
 basis point on a 5-minute order and on a 1-day order weigh as the evaluation weighs them (as a
 share of TWAP's cost): with raw basis points the 1-day orders' trend P&L dominated the gradient,
 and PPO bought 2 points on 1-day families with 1-2 points lost on every shorter one.
+``reward_scale: family_twap_cost`` divides by the mean of that cost over the problem's family
+(impact model x horizon) instead: within a family a basis point then weighs the same on every
+order, as in the evaluation's family rows (their bps over their mean TWAP cost), where the
+per-problem scale made a 1% order's basis point count ten times a 10% order's (the whole-day
+specialist bought trend gains on small orders with larger losses on big ones: docs/agents.md).
+Checkpoint selection measures gains over the plan on the same scale.
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ from stable_baselines3.common.vec_env import VecEnv, VecEnvWrapper, VecNormalize
 from stable_baselines3.common.vec_env.base_vec_env import VecEnvIndices
 
 from execution_assets.agents.actions import PLAN_FIELD, TWAP_FIELD, ActionMap, FractionActions
+from execution_assets.agents.validation import plan_family
 from execution_assets.env import ExecutionVecEnv
 from execution_assets.sim.problem import ExecutionProblem
 from execution_assets.sim.replay_book import ReplayBook
@@ -124,6 +131,15 @@ class ConcatVecEnv(VecEnv):
 
 
 REWARD_BASELINES = {"twap": TWAP_FIELD, "plan": PLAN_FIELD}  # the observed fraction the twin trades
+REWARD_SCALES = ("none", "twap_cost", "family_twap_cost")
+
+
+def family_twap_cost_scales(problems: Sequence[ExecutionProblem]) -> dict[ExecutionProblem, float]:
+    """Each problem's family's mean ``twap_cost_scale`` (family: ``plan_family``, impact model x horizon)."""
+    by_family: dict[tuple, list[float]] = {}
+    for p in problems:
+        by_family.setdefault(plan_family(p), []).append(twap_cost_scale(p))
+    return {p: float(np.mean(by_family[plan_family(p)])) for p in problems}
 
 
 @lru_cache(maxsize=4096)
@@ -139,14 +155,22 @@ class ReferenceRelativeReward(VecEnvWrapper):
     """The agent's reward minus the reference schedule's on the same paths (module docstring)."""
 
     def __init__(
-        self, venv: ExecutionVecEnv, twin: ExecutionVecEnv, reference: str = "plan", scale: str = "none"
+        self,
+        venv: ExecutionVecEnv,
+        twin: ExecutionVecEnv,
+        reference: str = "plan",
+        scale: str = "none",
+        family_scales: dict[ExecutionProblem, float] | None = None,
     ) -> None:
         super().__init__(venv)
         self.twin = twin
         self.reference_field = REWARD_BASELINES[reference]
-        if scale not in ("none", "twap_cost"):
-            raise ValueError(f"env.reward_scale must be none or twap_cost, got {scale!r}")
+        if scale not in REWARD_SCALES:
+            raise ValueError(f"env.reward_scale must be one of {REWARD_SCALES}, got {scale!r}")
+        if scale == "family_twap_cost" and family_scales is None:
+            raise ValueError("env.reward_scale family_twap_cost needs the family scales of the problems")
         self.scale = scale
+        self.family_scales = family_scales
         self._divisor = 1.0
         self._twin_obs: np.ndarray | None = None
         self.raw_rewards = np.zeros(venv.num_envs, dtype=np.float32)
@@ -166,6 +190,8 @@ class ReferenceRelativeReward(VecEnvWrapper):
     def step_async(self, actions: np.ndarray) -> None:
         if self.scale == "twap_cost":  # the batch's problem, before a terminal step starts the next
             self._divisor = twap_cost_scale(self.venv.market.problem)
+        elif self.scale == "family_twap_cost":
+            self._divisor = self.family_scales[self.venv.market.problem]
         self.venv.step_async(actions)
         self.twin.step_async(self._twin_obs[:, self.reference_field].astype(float))
 
@@ -265,8 +291,11 @@ def make_training_env(
         return ExecutionVecEnv(own, n_envs // n_groups, reward=env_config["reward"], replay=book, seed=group_seed(seed, g))
 
     scale = env_config.get("reward_scale", "none")
+    family_scales = None
+    if scale == "family_twap_cost":
+        family_scales = family_twap_cost_scales([*problems, *(p for r in usable for p in r.problems)])
     groups = [
-        ReferenceRelativeReward(group(g), group(g), baseline, scale) if baseline != "none" else group(g)
+        ReferenceRelativeReward(group(g), group(g), baseline, scale, family_scales) if baseline != "none" else group(g)
         for g in range(n_groups)
     ]
     venv: VecEnv = FractionActions(ConcatVecEnv(groups), ActionMap.from_env_config(env_config))

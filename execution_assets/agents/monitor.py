@@ -28,7 +28,7 @@ from tqdm import tqdm
 from execution_assets.agents.actions import ActionMap
 from execution_assets.agents.config import AgentConfig
 from execution_assets.agents.curriculum import Curriculum
-from execution_assets.agents.envs import TrainingEnv, twap_cost_scale
+from execution_assets.agents.envs import TrainingEnv, family_twap_cost_scales, twap_cost_scale
 from execution_assets.agents.policy import AgentPolicy
 from execution_assets.agents.run_folder import MODEL_FILE, NORMALIZER_FILE
 from execution_assets.agents.scenarios import family_problems
@@ -142,6 +142,9 @@ class TrainingMonitor(BaseCallback):
         bench = self.benchmark(stage.family)
         families = [plan_family(p) + (("replay",) if b is not None else ()) for p, b in zip(bench.problems, bench.books)]
         scales = [None if b is None else twap_cost_scale(p) for p, b in zip(bench.problems, bench.books)]
+        if self.config.env.get("reward_scale") == "family_twap_cost":  # gains weighed as the rewards weigh them
+            family = family_twap_cost_scales(bench.problems)
+            scales = [family[p] if s is None else s for p, s in zip(bench.problems, scales)]
         plan_gain, plan_gain_low, worst_family = plan_gain_bound(comparisons, families, scales=scales)
         eligible = self.select_on == "capture" or worst_family >= 0 or self.num_timesteps == 0
         score = capture if self.select_on == "capture" else plan_gain_low

@@ -30,6 +30,7 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
+import polars as pl
 
 from execution_assets.impact import ImpactParams
 from execution_assets.sim.problem import ExecutionProblem
@@ -90,12 +91,19 @@ FAMILY_NAMES = (*FAMILIES, GRID, *GRID_SCOPES)
 # with 8, a checkpoint better on the sample was often worse on the evaluation grid) and for the
 # training run's own test report (the evaluation runs the whole test grid)
 GRID_EVAL_PROBLEMS = {"validation": 32, "test": 8}
+# a horizon specialist draws its own sample from its scope's problems. The whole-day one's edge
+# lives in a third of them (the trending scenarios) and its gains and losses are large: among the
+# grid's 32 it had 11, in no proportion to the test grid's, and a checkpoint better on those was
+# worse on the test grid's 324 in two of three families (docs/agents.md). It takes this many of
+# each impact model x regime (the test grid has as many of each)
+STRATIFIED_EVAL_PROBLEMS = {"grid_day": {"validation": 5, "test": 1}}
+STRATA = ("impact_model", "regime")
 
 
 def grid_problems(split: str, scope: str = GRID) -> tuple[ExecutionProblem, ...]:
     """The grid family's problems of ``split`` (all of train, a fixed sample of the others),
-    those of a horizon ``scope`` (``GRID_SCOPES``) when one is named."""
-    return tuple(problem for _, problem in _grid(split) if in_scope(scope, problem))
+    those of a horizon ``scope`` (``GRID_SCOPES``: its own sample) when one is named."""
+    return tuple(problem for _, problem in _grid(split, scope))
 
 
 def in_scope(scope: str, problem: ExecutionProblem) -> bool:
@@ -104,16 +112,24 @@ def in_scope(scope: str, problem: ExecutionProblem) -> bool:
 
 
 @lru_cache(maxsize=None)
-def _grid(split: str) -> tuple[tuple[str, ExecutionProblem], ...]:
-    """(instrument, problem) of the grid family's problems of ``split``."""
+def _grid(split: str, scope: str = GRID) -> tuple[tuple[str, ExecutionProblem], ...]:
+    """(instrument, problem) of the grid family's problems of ``split`` within ``scope``."""
     from execution_assets.market.instruments import DEFAULT_INSTRUMENTS
     from execution_assets.scenarios import default_calibration, scenario_grid, scenario_problem
 
     calibrations = {name: default_calibration(name) for name in DEFAULT_INSTRUMENTS}
     rows = scenario_grid(list(calibrations.values()), splits=(split,)).sort("scenario_id")
-    if split != "train":
-        picks = np.sort(np.random.default_rng(GRID_SAMPLE_SEED).choice(rows.height, GRID_EVAL_PROBLEMS[split], replace=False))
-        rows = rows[picks]
+    if scope != GRID:
+        rows = rows.filter(GRID_SCOPES[scope](pl.col("horizon_s") / pl.col("session_seconds")))
+    rng = np.random.default_rng(GRID_SAMPLE_SEED)
+    if split != "train" and scope in STRATIFIED_EVAL_PROBLEMS:
+        per_stratum = STRATIFIED_EVAL_PROBLEMS[scope][split]
+        rows = pl.concat(
+            group[np.sort(rng.choice(group.height, per_stratum, replace=False))]
+            for _, group in rows.group_by(STRATA, maintain_order=True)
+        ).sort("scenario_id")
+    elif split != "train":
+        rows = rows[np.sort(rng.choice(rows.height, GRID_EVAL_PROBLEMS[split], replace=False))]
     return tuple(
         (row["instrument"], scenario_problem(row, calibrations[row["instrument"]])) for row in rows.iter_rows(named=True)
     )
@@ -129,8 +145,8 @@ def replay_problems(family: str, instrument: str, day_seconds: int, split: str =
         raise ValueError(f"replay training needs a grid family (problems of a calibrated instrument), got {family!r}")
     return tuple(
         recorded_day_problem(p)
-        for name, p in _grid(split)
-        if name == instrument and in_scope(family, p) and p.horizon_s < day_seconds and float(p.tau_s).is_integer()
+        for name, p in _grid(split, family)
+        if name == instrument and p.horizon_s < day_seconds and float(p.tau_s).is_integer()
     )
 
 
@@ -144,6 +160,14 @@ def family_problems(name: str, split: str = "train") -> tuple[ExecutionProblem, 
         return FAMILIES[name]
     except KeyError:
         raise KeyError(f"unknown scenario family {name!r}; known: {', '.join(FAMILY_NAMES)}") from None
+
+
+def router_problems(family: str, specialists: list[str] | None, split: str) -> tuple[ExecutionProblem, ...]:
+    """The problems a run's comparisons are numbered by: the family's, or, for a router of horizon
+    specialists, each specialist's in turn (``training._combine_specialists``)."""
+    if not specialists:
+        return family_problems(family, split)
+    return tuple(p for scope in specialists for p in family_problems(scope, split))
 
 
 def split_seed(split: str, slot: int) -> int:

@@ -49,7 +49,7 @@ from execution_assets.agents.run_folder import (
     models_dir,
     read_summary,
 )
-from execution_assets.agents.scenarios import GRID, family_problems, in_scope, replay_problems
+from execution_assets.agents.scenarios import family_problems, replay_problems, router_problems
 from execution_assets.agents.validation import Benchmark, Comparison
 from execution_assets.sim.problem import ExecutionProblem
 from execution_assets.sim.replay_book import ReplayBook
@@ -173,13 +173,12 @@ def replay_validation(config: AgentConfig, books: Mapping[str, ReplayBook]) -> l
     ]
 
 
-def _whole_family_slots(comparisons: list[Comparison], scope: str, split: str, replay_offset: int) -> list[Comparison]:
-    """A specialist's comparisons renumbered as slots of the whole grid family's ``split``: its
-    problems at their place in the family, its recorded validation days after all of them."""
-    family = family_problems(GRID, split)
-    places = [i for i, p in enumerate(family) if in_scope(scope, p)]
+def _router_slots(comparisons: list[Comparison], offset: int, n_scope: int, n_all: int, replay_offset: int) -> list[Comparison]:
+    """A specialist's comparisons renumbered as slots of its router's ``router_problems``: its
+    problems after the earlier specialists' (``offset``), its recorded validation days after all
+    the specialists' problems (``n_all``) and the earlier specialists' days (``replay_offset``)."""
     return [
-        replace(c, slot=places[c.slot] if c.slot < len(places) else len(family) + replay_offset + c.slot - len(places))
+        replace(c, slot=offset + c.slot if c.slot < n_scope else n_all + replay_offset + c.slot - n_scope)
         for c in comparisons
     ]
 
@@ -189,11 +188,16 @@ def _combine_specialists(config: AgentConfig, run_dir: Path, parts: list[RunResu
     its own subfolder; this folder holds their list, the joint curves and summary, and the
     config (written last, as for any run)."""
     validation, test, curves, offset_steps, replay_offset = [], [], [], 0, 0
+    scopes = [p.family for p in parts]
+    n_val, n_test = (len(router_problems(config.family, scopes, split)) for split in ("validation", "test"))
+    val_offset = test_offset = 0
     for part in parts:
-        n_scope = len(family_problems(part.family, "validation"))
-        validation += _whole_family_slots(part.validation, part.family, "validation", replay_offset)
-        test += _whole_family_slots(part.test, part.family, "test", 0)
+        n_scope, n_scope_test = (len(family_problems(part.family, split)) for split in ("validation", "test"))
+        validation += _router_slots(part.validation, val_offset, n_scope, n_val, replay_offset)
+        test += _router_slots(part.test, test_offset, n_scope_test, n_test, 0)
         replay_offset += sum(c.slot >= n_scope for c in part.validation)
+        val_offset += n_scope
+        test_offset += n_scope_test
         curves.append(part.curves.with_columns(pl.col("timesteps") + offset_steps, stage=pl.lit(part.family)))
         offset_steps += part.timesteps
     joint = pl.concat(curves, how="diagonal_relaxed")

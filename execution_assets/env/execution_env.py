@@ -50,6 +50,7 @@ from execution_assets.sim.observation import (
     path_features_scalar,
 )
 from execution_assets.sim.problem import REGIMES, ExecutionProblem
+from execution_assets.sim.regime_filter import RegimeFilter
 from execution_assets.sim.replay_book import ReplayBook
 from execution_assets.sim.replay_market import ReplayMarket
 from execution_assets.strategies.reference_plan import reference_fractions
@@ -58,7 +59,7 @@ from execution_assets.sim.vec_market import BPS, CostConstants
 _I_PRICE, _I_PART = OBS_INDEX["price_move"], OBS_INDEX["participation"]
 _I_TRANS, _I_FILL, _I_TWAP = OBS_INDEX["transient_impact"], OBS_INDEX["last_fill"], OBS_INDEX["twap_fraction"]
 _I_PLAN = OBS_INDEX["plan_fraction"]
-_I_FEATURES = slice(OBS_INDEX["volatility"], OBS_INDEX["momentum"] + 1)
+_I_FEATURES = slice(OBS_INDEX["volatility"], OBS_INDEX["volatile_belief"] + 1)
 _LO = [float(v) for v in OBS_LOW]
 _HI = [float(v) for v in OBS_HIGH]
 
@@ -163,7 +164,7 @@ class ExecutionEnv(gym.Env):
         u, signal, step_var, self._arrival_price = _episode_path(problem, episode_seed)
         side = problem.side
         self._u = u if side == 1 else [-v for v in u]
-        self._features = path_features_scalar(u, signal, side, self._feature_sigma)
+        self._features = path_features_scalar(u, signal, side, self._feature_sigma, self._regime_filter)
         self._step_var = step_var
         self._k = 0
         self._remaining = self._x_total
@@ -182,6 +183,7 @@ class ExecutionEnv(gym.Env):
         self._part_scale = participation_scale(problem).tolist()
         self._plan_fractions = reference_fractions(problem).tolist()
         self._feature_sigma = feature_sigma(problem)
+        self._regime_filter = RegimeFilter(problem)
         self._obs[:] = 0.0
         for name, value in context_fields(problem).items():
             self._obs[OBS_INDEX[name]] = value

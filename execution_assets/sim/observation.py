@@ -12,6 +12,11 @@ the path features at step k use returns up to step k only.
                       (weight 0.2, prior 1) of squared unaffected step returns in sigma_step units
     imbalance         side * I_k, the OU imbalance signal (std 1; 0 without signal)
     momentum          side * EWMA (weight 0.2, prior 0) of unaffected step returns in sigma_step units
+    trend_belief      the Bayes filter's posterior mean drift (``sim.regime_filter``: the hidden regime
+                      and trend direction given the residual unaffected returns so far, prior = the
+                      training mix), side-signed, in units of the trend's drift: -1 with the order ..
+                      +1 against it; 0 when the scenario has no trend
+    volatile_belief   the same filter's probability of the volatile regime (0 without a trend)
     price_move        side * (S_k / S_0 - 1) in bps / 100: observed mid, own impact included
     participation     shares executed / market volume since arrival (ADV k tau / session_seconds), / 10
     transient_impact  J_k in bps / 10 (the decaying Obizhaeva-Wang displacement, side-signed)
@@ -48,6 +53,7 @@ import math
 import numpy as np
 
 from execution_assets.sim.problem import ExecutionProblem
+from execution_assets.sim.regime_filter import RegimeFilter
 
 OBS_FIELDS = (
     "remaining_frac",
@@ -56,6 +62,8 @@ OBS_FIELDS = (
     "volatility",
     "imbalance",
     "momentum",
+    "trend_belief",
+    "volatile_belief",
     "price_move",
     "participation",
     "transient_impact",
@@ -79,6 +87,8 @@ CLIPPED_FIELDS = slice(OBS_INDEX["volatility"], OBS_INDEX["last_fill"] + 1)
 
 CLIP_BOUND = 10.0
 _BOUNDS = {
+    "trend_belief": (-1.0, 1.0),
+    "volatile_belief": (0.0, 1.0),
     "remaining_frac": (0.0, 1.0),
     "time_frac": (0.0, 1.0),
     "twap_fraction": (0.0, 1.0),
@@ -134,9 +144,10 @@ def participation_scale(problem: ExecutionProblem) -> np.ndarray:
 
 
 def path_features_scalar(
-    unaffected: list[float], signal: list[float] | None, side: int, sigma: float
+    unaffected: list[float], signal: list[float] | None, side: int, sigma: float, regime_filter: RegimeFilter
 ) -> list[list[float]]:
-    """[volatility, imbalance, momentum] at each step of one episode, in Python floats.
+    """[volatility, imbalance, momentum, trend_belief, volatile_belief] at each step of one
+    episode, in Python floats.
 
     The scalar env's copy of what ``VecMarket`` computes step by step, operation for
     operation, so both give the same float32 observation (a test asserts it).
@@ -147,13 +158,22 @@ def path_features_scalar(
     vol_hi = float(OBS_HIGH[OBS_INDEX["volatility"]])
     lo, hi = float(OBS_LOW[OBS_INDEX["momentum"]]), float(OBS_HIGH[OBS_INDEX["momentum"]])
     imb_lo, imb_hi = float(OBS_LOW[OBS_INDEX["imbalance"]]), float(OBS_HIGH[OBS_INDEX["imbalance"]])
-    var_w, mom = w, 0.0
+    signal_term = side * regime_filter.signal_drift if signal is not None else 0.0
+    var_w, mom, s1, s2 = w, 0.0, 0.0, 0.0
+    beliefs = np.zeros((2, 1))
     rows = []
     for k in range(len(unaffected)):
         if k > 0:
-            d = (unaffected[k] - unaffected[k - 1]) * scale
+            du = unaffected[k] - unaffected[k - 1]
+            d = du * scale
             mom = mom * (1.0 - w) + d
             var_w = var_w * (1.0 - w) + d * d
+            r = du * side
+            if signal_term != 0.0:
+                r -= signal[k - 1] * signal_term
+            s1 += r
+            s2 += r * r
         imb = 0.0 if signal is None else min(max(side * signal[k], imb_lo), imb_hi)
-        rows.append([min(math.sqrt(var_w) * inv_sqrt_w, vol_hi), imb, min(max(mom, lo), hi)])
+        regime_filter.beliefs(np.array([s1]), np.array([s2]), k, beliefs)
+        rows.append([min(math.sqrt(var_w) * inv_sqrt_w, vol_hi), imb, min(max(mom, lo), hi), *beliefs[:, 0].tolist()])
     return rows

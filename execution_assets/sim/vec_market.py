@@ -38,6 +38,7 @@ from execution_assets.sim.observation import (
     participation_scale,
 )
 from execution_assets.sim.problem import ExecutionProblem
+from execution_assets.sim.regime_filter import RegimeFilter
 from execution_assets.strategies.reference_plan import reference_fractions
 
 BPS = 1e4
@@ -217,6 +218,13 @@ class VecMarket:
         self._mom, self._var_w = self._ewma
         self._ewma_step = np.empty((2, n))
         self._ret_scale = self.side * EWMA_WEIGHT / feature_sigma(problem)
+        # the regime filter's sufficient statistics (S1, S2) of the side-signed residuals (``beliefs``)
+        self._filter = RegimeFilter(problem)
+        self._filter_on = self._filter.informative
+        self._filter.beliefs(np.zeros(n), np.zeros(n), 0, self._obs_t[_BELIEFS])  # constant when not informative
+        self._signal_term = self.side * self._filter.signal_drift
+        self._sums = np.zeros((2, n))
+        self._residual = np.empty(n)
 
     # ------------------------------------------------------------------ reset
     def reset(self, seed: int | Sequence[int] | None = None, *, path: MarketPath | None = None) -> None:
@@ -244,6 +252,7 @@ class VecMarket:
         self._u = path.unaffected
         self._mom.fill(0.0)
         self._var_w.fill(EWMA_WEIGHT)  # prior variance 1
+        self._sums.fill(0.0)
         self.k = 0
         self.remaining.fill(self.total_shares)
         self.permanent.fill(0.0)
@@ -346,12 +355,26 @@ class VecMarket:
         step = self._ewma_step
         d = step[0]
         np.subtract(u_next, self._u[k], out=d)
+        if self._filter_on:
+            self._advance_filter(d, k)
         d *= self._ret_scale
         np.multiply(d, d, out=step[1])
         self._ewma *= 1.0 - EWMA_WEIGHT
         self._ewma += step
         self.k = k + 1
         return StepResult(k, q, fill, cost, risk, mtm, self.k == self.n_steps)
+
+    def _advance_filter(self, du: np.ndarray, k: int) -> None:
+        """S1 += r, S2 += r^2 for r = side * (U_{k+1} - U_k) - side * c_alpha * I_k (``regime_filter``)."""
+        r = self._residual
+        np.multiply(du, self.side, out=r)
+        signal = self.path.signal
+        if signal is not None and self._signal_term != 0.0:
+            np.multiply(signal[k], self._signal_term, out=self._tmp)
+            r -= self._tmp
+        self._sums[0] += r
+        r *= r
+        self._sums[1] += r
 
     @property
     def is_bps(self) -> np.ndarray:
@@ -410,6 +433,8 @@ class VecMarket:
             else:
                 np.negative(signal[k], out=o[_IMBALANCE])
         np.copyto(o[_MOMENTUM], self._mom)
+        if self._filter_on:
+            self._filter.beliefs(self._sums[0], self._sums[1], k, o[_BELIEFS])
         if self._has_transient:
             np.multiply(self.transient, TRANSIENT_SCALE, out=o[_TRANSIENT])
         np.multiply(self._mid, PRICE_SCALE, out=o[_PRICE])
@@ -482,6 +507,7 @@ def _shocks_like(path: MarketPath, problem: ExecutionProblem) -> Shocks:
 
 _REMAINING, _TIME = OBS_INDEX["remaining_frac"], OBS_INDEX["time_frac"]
 _VOL, _IMBALANCE, _MOMENTUM = OBS_INDEX["volatility"], OBS_INDEX["imbalance"], OBS_INDEX["momentum"]
+_BELIEFS = slice(OBS_INDEX["trend_belief"], OBS_INDEX["volatile_belief"] + 1)
 _PRICE, _PARTICIPATION = OBS_INDEX["price_move"], OBS_INDEX["participation"]
 _TRANSIENT, _LAST_FILL, _TWAP = OBS_INDEX["transient_impact"], OBS_INDEX["last_fill"], OBS_INDEX["twap_fraction"]
 _PLAN = OBS_INDEX["plan_fraction"]

@@ -28,12 +28,11 @@ next step: against a possible trend it then waits for information that comes slo
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-
 import numpy as np
 
 from execution_assets.sim.observation import OBS_INDEX, PRICE_SCALE
-from execution_assets.sim.problem import REGIME_VOL_MULTIPLIER, REGIMES, TRAINING_REGIME_MIX, ExecutionProblem
+from execution_assets.sim.problem import TRAINING_REGIME_MIX, ExecutionProblem
+from execution_assets.sim.regime_filter import Hypothesis, RegimeFilter, hypotheses
 from execution_assets.strategies.base import Strategy
 from execution_assets.strategies.dp_oracle import DPSolution, solve_dp
 from execution_assets.strategies.oracle import OraclePlan, oracle_planning_problem
@@ -41,31 +40,6 @@ from execution_assets.strategies.schedule_costs import transient_decay_per_step
 
 _PRICE, _IMBALANCE, _REMAINING = OBS_INDEX["price_move"], OBS_INDEX["imbalance"], OBS_INDEX["remaining_frac"]
 _REMAINING_CHECK_TOL = 1e-5
-
-
-@dataclass(frozen=True)
-class Hypothesis:
-    regime: str
-    trend_sign: int
-    prior: float
-
-
-def hypotheses(problem: ExecutionProblem, prior: Mapping[str, float] = TRAINING_REGIME_MIX) -> list[Hypothesis]:
-    """What the hidden state may be, with prior weights (summing to 1): a trend of drawn direction
-    is two hypotheses, up and down, sharing the trending regime's weight."""
-    unknown = set(prior) - set(REGIMES)
-    if unknown or not prior or min(prior.values()) < 0 or sum(prior.values()) <= 0:
-        raise ValueError(f"prior must weigh the regimes {REGIMES} with weights >= 0, got {dict(prior)}")
-    total = sum(prior.values())
-    out = []
-    for regime, weight in prior.items():
-        if weight == 0:
-            continue
-        if regime == "trending" and problem.random_trend:
-            out += [Hypothesis(regime, sign, weight / total / 2) for sign in (1, -1)]
-        else:
-            out.append(Hypothesis(regime, problem.trend_sign or 1, weight / total))
-    return out
 
 
 def planning_problem(problem: ExecutionProblem, h: Hypothesis) -> ExecutionProblem:
@@ -140,14 +114,12 @@ class ObservableOracle(Strategy):
         if self.exact:
             self._plan = self._exact_plan(plans[0])
         else:
-            step = problem.tau_s / problem.session_seconds
-            self._log_prior = np.log([h.prior for h in hyps])
+            self._filter = RegimeFilter(problem, self.prior)
             self._drift_day = np.array([p.drift_per_day for p in plans])
-            self._mean = self._drift_day * step  # per step, side-signed in _update_posterior
-            self._var = np.array([(problem.sigma_step * REGIME_VOL_MULTIPLIER[h.regime]) ** 2 for h in hyps])
             self._sigma2_day = np.array([p.sigma_daily**2 for p in plans])  # the same variances per day
             self._c_alpha = problem.signal_drift_per_unit
-            self._log_post = np.tile(self._log_prior, (n_episodes, 1))
+            self._sums = np.zeros((2, n_episodes))  # the filter's S1 and S2
+            self._n_residuals = 0
             lo, hi = self._drift_day.min(), self._drift_day.max()
             self._drift_grid = np.unique([lo, min(max(0.0, lo), hi), hi])
             self._sigma_grid = np.unique([p.sigma_daily for p in plans])
@@ -183,8 +155,7 @@ class ObservableOracle(Strategy):
         """(n, H) posterior over the hypotheses (the prior's order); one column when exact."""
         if self.exact:
             return np.ones((self._x.size, 1))
-        w = np.exp(self._log_post - self._log_post.max(axis=1, keepdims=True))
-        return w / w.sum(axis=1, keepdims=True)
+        return self._filter.posterior(self._sums[0], self._sums[1], self._n_residuals).T
 
     def act(self, obs: np.ndarray) -> np.ndarray:
         if self._k >= self._n_steps:
@@ -213,8 +184,9 @@ class ObservableOracle(Strategy):
 
     def _update_posterior(self, residual: np.ndarray) -> None:
         """Bayes step on side * (U_k - U_{k-1}) - c_alpha side I_{k-1} ~ N(side mu_h, var_h)."""
-        mean = self._side * self._mean
-        self._log_post += -0.5 * ((residual[:, None] - mean[None, :]) ** 2 / self._var[None, :] + np.log(self._var)[None, :])
+        self._sums[0] += residual
+        self._sums[1] += residual * residual
+        self._n_residuals += 1
 
     def _certainty_equivalent_fraction(self, k: int, x: np.ndarray, imbalance: np.ndarray) -> np.ndarray:
         """argmin over trades of the action values at the posterior mean drift and variance

@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 
 from execution_assets.agents.actions import PLAN_FIELD, TWAP_FIELD, ActionMap, FractionActions
-from execution_assets.agents.envs import ConcatVecEnv, ReferenceRelativeReward, make_training_env
+from execution_assets.agents.envs import (
+    ConcatVecEnv,
+    ReferenceRelativeReward,
+    family_twap_cost_scales,
+    make_training_env,
+    twap_cost_scale,
+)
 from execution_assets.agents.scenarios import family_problems
 from execution_assets.env import ExecutionVecEnv
 from execution_assets.sim.observation import N_OBS
@@ -143,3 +149,24 @@ def test_plan_relative_reward_is_zero_at_the_plan():
     plan = run_strategy(ReferencePlan(), problem, 32, seed=5)
     assert not np.allclose(moved, 0.0)
     assert np.isfinite(plan.is_bps).all()
+
+
+def test_family_reward_scale_divides_by_the_family_mean_twap_cost():
+    """Orders of one impact model and horizon share one unit (the mean of their TWAP costs), so a
+    basis point weighs the same on a 1% and a 10% order; other families keep their own unit."""
+    small, large = PROBLEM.with_(size_frac_adv=0.01), PROBLEM.with_(size_frac_adv=0.1)
+    other = PROBLEM.with_(impact=ImpactParams(beta=0.5, delta=0.5))
+    scales = family_twap_cost_scales([small, large, other])
+    assert scales[small] == scales[large] == pytest.approx((twap_cost_scale(small) + twap_cost_scale(large)) / 2)
+    assert scales[other] == twap_cost_scale(other) and twap_cost_scale(large) > 1.5 * twap_cost_scale(small)
+
+    def total_reward(scale: str, family_scales=None) -> np.ndarray:
+        env = ReferenceRelativeReward(
+            ExecutionVecEnv(small, 16, seed=5), ExecutionVecEnv(small, 16, seed=5), "plan", scale, family_scales
+        )
+        return _run_actions(FractionActions(env, ActionMap("plan_ratio")), np.full((16, 1), 0.5, dtype=np.float32))[0]
+
+    raw = total_reward("none")
+    np.testing.assert_allclose(total_reward("family_twap_cost", scales), raw / scales[small], rtol=1e-5)
+    with pytest.raises(ValueError, match="family scales"):
+        total_reward("family_twap_cost")

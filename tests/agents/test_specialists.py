@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -10,7 +11,8 @@ import pytest
 from execution_assets.agents.config import resolve_config
 from execution_assets.agents.policy import HorizonRouter, load_agent
 from execution_assets.agents.run_folder import is_finished_run, models_dir
-from execution_assets.agents.scenarios import GRID_SCOPES, family_problems
+from execution_assets.agents.scenarios import GRID_SCOPES, family_problems, router_problems
+from execution_assets.agents.validation import plan_family
 from execution_assets.agents.training import train_agent
 from execution_assets.evaluation.agents import latest_runs
 from execution_assets.sim.vec_market import VecMarket
@@ -19,12 +21,17 @@ from tests.agents.test_training import tiny
 
 
 def test_the_scopes_split_the_grid_by_horizon():
-    for split in ("train", "validation"):
-        whole = family_problems("grid", split)
-        day = family_problems("grid_day", split)
-        intraday = family_problems("grid_intraday", split)
-        assert len(day) + len(intraday) == len(whole) and day and intraday
+    whole, day, intraday = (family_problems(f, "train") for f in ("grid", "grid_day", "grid_intraday"))
+    assert len(day) + len(intraday) == len(whole) and day and intraday
+    for split in ("train", "validation", "test"):
+        day, intraday = family_problems("grid_day", split), family_problems("grid_intraday", split)
         assert all(p.horizon_s == p.session_seconds for p in day) and all(p.horizon_s < p.session_seconds for p in intraday)
+    # each specialist samples its own scope: the intraday one as many as the grid, the day one
+    # five of each impact model x regime
+    assert len(family_problems("grid_intraday", "validation")) == len(family_problems("grid", "validation"))
+    day = family_problems("grid_day", "validation")
+    strata = Counter((plan_family(p)[0], p.regime) for p in day)
+    assert len(strata) == 9 and set(strata.values()) == {5}
 
 
 def test_specialists_must_cover_the_grid_and_only_the_grid():
@@ -45,9 +52,9 @@ def test_a_router_trains_each_scope_and_acts_as_its_specialists(data_dir):
     assert all(is_finished_run(run_dir / scope) for scope in GRID_SCOPES)
     assert set(result.curves["stage"].unique()) == set(GRID_SCOPES)
     assert result.timesteps == result.curves["timesteps"].max()
-    # every validation problem of the whole family is scored once, at its own slot
-    whole = family_problems("grid", "validation")
-    assert sorted(c.slot for c in result.validation) == list(range(len(whole)))
+    # every specialist's validation problem is scored once, numbered as the router's problems
+    problems = router_problems("grid", list(GRID_SCOPES), "validation")
+    assert sorted(c.slot for c in result.validation) == list(range(len(problems)))
     summary = json.loads((run_dir / "summary.json").read_text())
     for scope, part in summary["specialists"].items():
         assert part["family"] == scope

@@ -7,7 +7,8 @@ import numpy as np
 import polars as pl
 
 from execution_assets.agents.config import ALGORITHMS
-from execution_assets.agents.scenarios import FAMILY_NAMES, family_problems
+from execution_assets.agents.run_folder import read_specialists
+from execution_assets.agents.scenarios import FAMILY_NAMES, router_problems
 from execution_assets.agents.validation import CAPTURE_FLOOR, Comparison
 from execution_assets.defs.ops.retrain import WEEKLY_FRESHNESS
 from execution_assets.defs.resources import WarehouseResource
@@ -78,7 +79,7 @@ def seed_table(results: list["RunResult"]) -> pl.DataFrame:
 def _checks(results: list["RunResult"]) -> list[dg.AssetCheckResult]:
     """The checks over every seed's selected checkpoint (a seed failing fails the check)."""
     result = results[0]
-    problems = family_problems(result.family, "validation")
+    problems = router_problems(result.family, list(read_specialists(result.run_dir)), "validation")
     # the model yardsticks' checks: the parametric problems (recorded validation days come after them)
     val = [c for r in results for c in r.validation if c.slot < len(problems)]
     exact = [c for c in val if oracle_is_exact(problems[c.slot])]

@@ -1,0 +1,172 @@
+"""What the prices so far say about the hidden regime and the trend's direction (a Bayes filter).
+
+The scenario grid draws a regime the trader never sees (normal, volatile or trending, with a
+trend up or down equally likely). Each step's unaffected return, net of the imbalance signal's
+predicted drift, is Gaussian under each hypothesis h = (regime, trend direction): mean mu_h
+(the regime's drift per step) and variance v_h (the regime's volatility). Over k steps the
+side-signed residuals r_j enter the likelihood only through their count, sum S1 and sum of
+squares S2:
+
+    log p(h | r_1..r_k) = log prior_h - (S2 - 2 m_h S1 + k m_h^2) / (2 v_h) - k log(v_h) / 2 + const
+
+with m_h = side * mu_h. The observable oracle plans with this posterior; the agents observe its
+mean drift and its weight on the volatile regime as the ``trend_belief`` and ``volatile_belief``
+fields (``observation``), so that what the ceiling knows is in the
+observation too and an agent need not learn the filter itself from raw price moves (which took
+a 1-day PPO specialist 20M steps to half learn: docs/decisions.md). Only observable quantities
+and the model's parameters enter it: never the drawn regime.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from execution_assets.sim.problem import REGIME_VOL_MULTIPLIER, REGIMES, TRAINING_REGIME_MIX, ExecutionProblem
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    regime: str
+    trend_sign: int
+    prior: float
+
+
+def hypotheses(problem: ExecutionProblem, prior: Mapping[str, float] = TRAINING_REGIME_MIX) -> list[Hypothesis]:
+    """What the hidden state may be, with prior weights (summing to 1): a trend of drawn direction
+    is two hypotheses, up and down, sharing the trending regime's weight."""
+    unknown = set(prior) - set(REGIMES)
+    if unknown or not prior or min(prior.values()) < 0 or sum(prior.values()) <= 0:
+        raise ValueError(f"prior must weigh the regimes {REGIMES} with weights >= 0, got {dict(prior)}")
+    total = sum(prior.values())
+    out = []
+    for regime, weight in prior.items():
+        if weight == 0:
+            continue
+        if regime == "trending" and problem.random_trend:
+            out += [Hypothesis(regime, sign, weight / total / 2) for sign in (1, -1)]
+        else:
+            out.append(Hypothesis(regime, problem.trend_sign or 1, weight / total))
+    return out
+
+
+class RegimeFilter:
+    """The posterior over ``hypotheses(problem, prior)`` from the sufficient statistics of the
+    side-signed residuals (their count k, sum S1 and sum of squares S2), vectorized over episodes."""
+
+    def __init__(self, problem: ExecutionProblem, prior: Mapping[str, float] = TRAINING_REGIME_MIX) -> None:
+        self.hypotheses = hypotheses(problem, prior)
+        step = problem.tau_s / problem.session_seconds
+        drift_day = np.array(
+            [problem.with_(trend_sign=h.trend_sign).regime_drift_per_day(h.regime) for h in self.hypotheses]
+        )
+        self.side = problem.side
+        self.mean = problem.side * drift_day * step  # m_h, side-signed, per step
+        self.var = np.array([(problem.sigma_step * REGIME_VOL_MULTIPLIER[h.regime]) ** 2 for h in self.hypotheses])
+        self.log_prior = np.log([h.prior for h in self.hypotheses])[:, None]
+        self.volatile = np.array([h.regime == "volatile" for h in self.hypotheses], dtype=float)
+        # the drift a trend adds per step: the unit of ``trend_belief`` (0: no trend to detect)
+        self.trend_step = problem.trend_per_day * step
+        # the residual's signal term: side * c_alpha * I_{k-1}, with side * I the observed imbalance
+        self.signal_drift = problem.signal_drift_per_unit
+        # whether the posterior moves with the prices (else the beliefs are the prior's constants)
+        self.informative = problem.sigma_step > 0 and len(self.hypotheses) > 1
+        # the trend's part of each hypothesis' drift, side-signed, in units of the trend
+        self._trend_units = np.array(
+            [problem.side * h.trend_sign if h.regime == "trending" and self.trend_step else 0.0 for h in self.hypotheses]
+        )[:, None]
+        self._volatile = self.volatile[:, None]
+        self._a = None
+        if problem.sigma_step > 0:
+            self._a = (-0.5 / self.var)[:, None]
+            self._b = (self.mean / self.var)[:, None]
+            self._c = (-0.5 * (self.mean**2 / self.var + np.log(self.var)))[:, None]
+        self._closed_form = self._closed_form_constants(problem)
+
+    def _closed_form_constants(self, problem: ExecutionProblem) -> dict[str, float] | None:
+        """Constants of ``beliefs``' closed form, where the hypotheses are the grid's: normal,
+        volatile, and a trend up or down equally likely (None elsewhere: the general posterior)."""
+        by = {(h.regime, h.trend_sign if h.regime == "trending" else 0): h.prior for h in self.hypotheses}
+        against = (problem.side if problem.trend_per_day > 0 else 0) or 0
+        if not self.informative or self.trend_step <= 0 or set(by) != {
+            ("normal", 0), ("volatile", 0), ("trending", against), ("trending", -against)
+        } or by[("trending", 1)] != by[("trending", -1)]:
+            return None
+        v, vol2 = problem.sigma_step**2, REGIME_VOL_MULTIPLIER["volatile"] ** 2
+        return {
+            "m0": problem.side * problem.drift_per_day * problem.tau_s / problem.session_seconds,
+            "tau_coef": self.trend_step / v,
+            "log_trend_prior": float(np.log(by[("trending", 1)] / by[("normal", 0)])),
+            "trend_cost": self.trend_step**2 / (2 * v),
+            "vol_coef": (1 - 1 / vol2) / (2 * v),
+            "vol_cost": 0.5 * float(np.log(vol2)),
+            "log_vol_prior": float(np.log(by[("volatile", 0)] / by[("normal", 0)])),
+        }
+
+    def posterior(self, s1: np.ndarray, s2: np.ndarray, k: int) -> np.ndarray:
+        """(H, n) posterior weights after k residuals with sums ``s1`` and squares ``s2`` (a price
+        that cannot move, sigma 0, tells nothing: the prior)."""
+        if self._a is None:
+            return np.repeat(np.exp(self.log_prior), np.size(s1), axis=1)
+        log_post = self._a * s2
+        log_post += self._b * s1
+        log_post += self._c * k + self.log_prior
+        log_post -= log_post.max(axis=0)
+        np.exp(log_post, out=log_post)
+        log_post /= log_post.sum(axis=0)
+        return log_post
+
+    def beliefs(self, s1: np.ndarray, s2: np.ndarray, k: int, out: np.ndarray) -> None:
+        """Write into ``out`` (2, n): the posterior mean of the trend's drift, side-signed (positive:
+        against the order), in units of the trend (-1 surely with the order .. +1 surely against
+        it; 0 without a trend), and the posterior probability of the volatile regime. Where the
+        prices tell nothing (one hypothesis, or a price that cannot move), the prior's."""
+        if not self.informative:
+            prior = np.exp(self.log_prior)
+            out[0] = float((prior * self._trend_units).sum())
+            out[1] = float((prior * self._volatile).sum())
+            return
+        if self._closed_form is not None and self._closed_form_beliefs(s1, s2, k, out):
+            return
+        post = self.posterior(s1, s2, k)
+        weighted = post * self._trend_units
+        weighted.sum(axis=0, out=out[0])
+        np.multiply(post, self._volatile, out=weighted)
+        weighted.sum(axis=0, out=out[1])
+
+    def _closed_form_beliefs(self, s1: np.ndarray, s2: np.ndarray, k: int, out: np.ndarray) -> bool:
+        """``beliefs`` for the grid's hypotheses in two exponentials per episode (the general
+        posterior takes four and a normalization; the env steps this every decision). Relative to
+        the normal regime, the trend against the order has log-weight tau + c and the one with it
+        -tau + c, the volatile regime l_v; dividing through by exp(|tau|):
+
+            trend = sign(tau) p (1 - E^2) / D,   volatile = W / D,   D = E + W + p (1 + E^2)
+
+        with p = e^c, E = e^-|tau|, W = e^(l_v - |tau|). False (nothing usable written) where the
+        numbers leave floating point (absurd drifts), for the general posterior to take over."""
+        f = self._closed_form
+        centred = s1 - k * f["m0"] if f["m0"] else s1
+        tau = centred * f["tau_coef"]
+        abs_tau = np.abs(tau)
+        quad = s2 - (2 * f["m0"]) * s1 + k * f["m0"] ** 2 if f["m0"] else s2
+        w = quad * f["vol_coef"]
+        w += f["log_vol_prior"] - k * f["vol_cost"]
+        w -= abs_tau
+        np.minimum(w, 700.0, out=w)
+        np.exp(w, out=w)
+        e = np.negative(abs_tau, out=abs_tau)
+        np.exp(e, out=e)
+        p = np.exp(f["log_trend_prior"] - k * f["trend_cost"])
+        e2 = e * e
+        den = e2 + 1.0
+        den *= p
+        den += e
+        den += w
+        np.subtract(1.0, e2, out=e2)
+        e2 *= p
+        e2 *= np.sign(tau)
+        np.divide(e2, den, out=out[0])
+        np.divide(w, den, out=out[1])
+        return bool(np.isfinite(out).all())
