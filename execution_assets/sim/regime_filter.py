@@ -89,10 +89,10 @@ class RegimeFilter:
         """Constants of ``beliefs``' closed form, where the hypotheses are the grid's: normal,
         volatile, and a trend up or down equally likely (None elsewhere: the general posterior)."""
         by = {(h.regime, h.trend_sign if h.regime == "trending" else 0): h.prior for h in self.hypotheses}
-        against = (problem.side if problem.trend_per_day > 0 else 0) or 0
-        if not self.informative or self.trend_step <= 0 or set(by) != {
-            ("normal", 0), ("volatile", 0), ("trending", against), ("trending", -against)
-        } or by[("trending", 1)] != by[("trending", -1)]:
+        grid_hypotheses = {("normal", 0), ("volatile", 0), ("trending", 1), ("trending", -1)}
+        if not self.informative or self.trend_step <= 0 or set(by) != grid_hypotheses:
+            return None
+        if by[("trending", 1)] != by[("trending", -1)]:
             return None
         v, vol2 = problem.sigma_step**2, REGIME_VOL_MULTIPLIER["volatile"] ** 2
         return {
@@ -167,6 +167,7 @@ class RegimeFilter:
         np.subtract(1.0, e2, out=e2)
         e2 *= p
         e2 *= np.sign(tau)
-        np.divide(e2, den, out=out[0])
-        np.divide(w, den, out=out[1])
+        with np.errstate(invalid="ignore", divide="ignore"):  # 0 / 0 where it fails: checked here
+            np.divide(e2, den, out=out[0])
+            np.divide(w, den, out=out[1])
         return bool(np.isfinite(out).all())

@@ -32,6 +32,34 @@ def test_posterior_from_sums_is_the_step_by_step_bayes_update():
 
 
 @pytest.mark.parametrize("side", [1, -1])
+@pytest.mark.parametrize("drift_per_day", [0.0, 0.01])
+def test_closed_form_beliefs_equal_the_general_posterior_means(side, drift_per_day):
+    problem = DAY.with_(side=side, drift_per_day=drift_per_day)
+    f = RegimeFilter(problem)
+    assert f._closed_form is not None
+    rng = np.random.default_rng(1)
+    n = 400
+    scale = problem.sigma_step * rng.choice([1.0, 2.0], size=n)
+    shift = side * rng.choice([-3, 0, 3], size=n) * f.trend_step
+    residuals = rng.normal(0.0, scale, size=(59, n)) + shift
+    fast, general = np.empty((2, n)), np.empty((2, n))
+    for k in (0, 1, 20, 59):
+        s1, s2 = residuals[:k].sum(axis=0), (residuals[:k] ** 2).sum(axis=0)
+        f.beliefs(s1, s2, k, fast)
+        post = f.posterior(s1, s2, k)
+        general[0] = (post * f._trend_units).sum(axis=0)
+        general[1] = (post * f._volatile).sum(axis=0)
+        np.testing.assert_allclose(fast, general, rtol=0, atol=1e-12)
+    # a trend of 500 sigmas a day leaves floating point in the closed form: the general posterior answers
+    absurd = RegimeFilter(problem.with_(trend_per_day=10.0, sigma_daily=0.02 / 500))
+    k, r = 59, absurd.trend_step  # every residual exactly the trend against the order
+    out = np.empty((2, 1))
+    assert not absurd._closed_form_beliefs(np.array([k * r]), np.array([k * r * r]), k, out)
+    absurd.beliefs(np.array([k * r]), np.array([k * r * r]), k, out)
+    np.testing.assert_allclose(out[:, 0], [1.0, 0.0], atol=1e-12)
+
+
+@pytest.mark.parametrize("side", [1, -1])
 def test_trend_belief_finds_a_trend_against_the_order_and_mirrors_with_the_side(side):
     """A whole day drifting up at six times the trend's rate (no noise): all but surely adverse
     for a buy, favourable for a sell; before anything is seen, the prior's mean, 0. (At twice
