@@ -1,10 +1,13 @@
 """A quick proxy of issue 11's second acceptance figure for whole-day policies, without a full run.
 
-    EXECUTION_DATA_DIR=<data dir> .venv/bin/python -m benchmarks.day_gap_proxy RUN_DIR [RUN_DIR ...]
+    EXECUTION_DATA_DIR=<data dir> .venv/bin/python -m benchmarks.day_gap_proxy RUN_DIR [RUN_DIR ...] [--warehouse W]
 
 Runs Almgren-Chriss, the observable oracle and each trained run folder (a whole-day specialist or
-a router) on the test grid's whole-day scenarios of the default instruments (324: 3 impact models
-x 108), 200 paths each with every scenario's own seed, as the evaluation does, and prints per
+a router) on the test grid's whole-day scenarios (324: 3 impact models x 108), 200 paths each with
+every scenario's own seed, as the evaluation does: those a warehouse stored
+(``scenarios.execution_scenarios``, parameters calibrated on its market days: the evaluation's),
+or without ``--warehouse`` those of the default instruments' true parameters (the ones the agents
+train on). It prints per
 impact model the share of the gap (observable oracle - AC) each run closes on summed E[IS +
 lambda P]: the evaluation's family rows divide both by the same mean TWAP cost, so the ratio is
 the acceptance figure's (`benchmarks.agent_gap_closure` reads it from a finished run), and per
@@ -18,12 +21,13 @@ import argparse
 import json
 from pathlib import Path
 
+import duckdb
 import polars as pl
 
 from execution_assets.agents.policy import load_agent
 from execution_assets.evaluation.agents import one_torch_thread
 from execution_assets.market.instruments import DEFAULT_INSTRUMENTS
-from execution_assets.scenarios import default_calibration, scenario_grid, scenario_problem
+from execution_assets.scenarios import default_calibration, scenario_grid, scenario_problem, stored_problem
 from execution_assets.strategies.baselines import AlmgrenChriss
 from execution_assets.strategies.observable_oracle import ObservableOracle
 from execution_assets.strategies.runner import run_strategy
@@ -36,21 +40,34 @@ def _objective(strategy, problem, seed: int) -> float:
     return float((result.is_bps + result.risk_penalty_bps).mean())
 
 
+def _whole_day_test_scenarios(warehouse: Path | None):
+    """(row, problem) of the test grid's whole-day scenarios: stored in ``warehouse``, or built
+    from the default instruments' true parameters."""
+    if warehouse is not None:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            grid = con.sql("SELECT * FROM scenarios.execution_scenarios WHERE split = 'test' ORDER BY scenario_id").pl()
+        return [(row, stored_problem(row)) for row in grid.iter_rows(named=True) if row["horizon_s"] >= row["session_seconds"]]
+    calibrations = {name: default_calibration(name) for name in DEFAULT_INSTRUMENTS}
+    grid = scenario_grid(list(calibrations.values()), splits=("test",))
+    return [
+        (row, scenario_problem(row, calibrations[row["instrument"]]))
+        for row in grid.iter_rows(named=True)
+        if row["horizon_s"] >= row["session_seconds"]
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("runs", nargs="+", type=Path)
+    parser.add_argument("--warehouse", type=Path, help="evaluate its stored test scenarios")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/day_gap_proxy_cache.json"))
     args = parser.parse_args()
     cache = json.loads(args.cache.read_text()) if args.cache.exists() else {}
     agents = {run.name: load_agent(run) for run in args.runs}
-    calibrations = {name: default_calibration(name) for name in DEFAULT_INSTRUMENTS}
     rows = []
     with one_torch_thread():
-        for row in scenario_grid(list(calibrations.values()), splits=("test",)).iter_rows(named=True):
-            if row["horizon_s"] < row["session_seconds"]:
-                continue
-            problem = scenario_problem(row, calibrations[row["instrument"]])
-            key = str(row["scenario_id"])
+        for row, problem in _whole_day_test_scenarios(args.warehouse):
+            key = f"{args.warehouse or 'default'}:{row['scenario_id']}"
             if key not in cache:
                 cache[key] = {name: _objective(s, problem, row["seed"]) for name, s in (("ac", AlmgrenChriss()), ("oo", ObservableOracle()))}
             costs = {**cache[key], **{name: _objective(a, problem, row["seed"]) for name, a in agents.items()}}

@@ -46,11 +46,11 @@ from execution_assets.sim.observation import (
     TRANSIENT_SCALE,
     context_fields,
     feature_sigma,
+    observed_regime_filter,
     participation_scale,
     path_features_scalar,
 )
 from execution_assets.sim.problem import REGIMES, ExecutionProblem
-from execution_assets.sim.regime_filter import RegimeFilter
 from execution_assets.sim.replay_book import ReplayBook
 from execution_assets.sim.replay_market import ReplayMarket
 from execution_assets.strategies.reference_plan import reference_fractions
@@ -183,7 +183,7 @@ class ExecutionEnv(gym.Env):
         self._part_scale = participation_scale(problem).tolist()
         self._plan_fractions = reference_fractions(problem).tolist()
         self._feature_sigma = feature_sigma(problem)
-        self._regime_filter = RegimeFilter(problem)
+        self._regime_filter = observed_regime_filter(problem)
         self._obs[:] = 0.0
         for name, value in context_fields(problem).items():
             self._obs[OBS_INDEX[name]] = value

@@ -16,7 +16,8 @@ the path features at step k use returns up to step k only.
                       and trend direction given the residual unaffected returns so far, prior = the
                       training mix), side-signed, in units of the trend's drift: -1 with the order ..
                       +1 against it; 0 when the scenario has no trend
-    volatile_belief   the same filter's probability of the volatile regime (0 without a trend)
+    volatile_belief   the same filter's probability of the volatile regime
+                      (both 0 unless the scenario drew its regime unseen: ``observed_regime_filter``)
     price_move        side * (S_k / S_0 - 1) in bps / 100: observed mid, own impact included
     participation     shares executed / market volume since arrival (ADV k tau / session_seconds), / 10
     transient_impact  J_k in bps / 10 (the decaying Obizhaeva-Wang displacement, side-signed)
@@ -143,8 +144,19 @@ def participation_scale(problem: ExecutionProblem) -> np.ndarray:
     return scale
 
 
+def observed_regime_filter(problem: ExecutionProblem) -> RegimeFilter | None:
+    """The filter behind ``trend_belief`` and ``volatile_belief``, where there is a hidden regime
+    to infer: the scenario grid's problems, whose regime was drawn unseen from the training mix
+    (``regime_hidden``). Elsewhere None and both fields 0: a stated regime is the scenario's
+    premise, a recorded day drew none, and a switching regime breaks the filter's static
+    hypotheses (and the label itself is never observed)."""
+    if not problem.regime_hidden or problem.regime_switch_rate_per_s > 0:
+        return None
+    return RegimeFilter(problem)
+
+
 def path_features_scalar(
-    unaffected: list[float], signal: list[float] | None, side: int, sigma: float, regime_filter: RegimeFilter
+    unaffected: list[float], signal: list[float] | None, side: int, sigma: float, regime_filter: RegimeFilter | None
 ) -> list[list[float]]:
     """[volatility, imbalance, momentum, trend_belief, volatile_belief] at each step of one
     episode, in Python floats.
@@ -158,9 +170,8 @@ def path_features_scalar(
     vol_hi = float(OBS_HIGH[OBS_INDEX["volatility"]])
     lo, hi = float(OBS_LOW[OBS_INDEX["momentum"]]), float(OBS_HIGH[OBS_INDEX["momentum"]])
     imb_lo, imb_hi = float(OBS_LOW[OBS_INDEX["imbalance"]]), float(OBS_HIGH[OBS_INDEX["imbalance"]])
-    signal_term = side * regime_filter.signal_drift if signal is not None else 0.0
+    signal_term = side * regime_filter.signal_drift if signal is not None and regime_filter is not None else 0.0
     var_w, mom, s1, s2 = w, 0.0, 0.0, 0.0
-    beliefs = np.zeros((2, 1))
     rows = []
     for k in range(len(unaffected)):
         if k > 0:
@@ -174,6 +185,6 @@ def path_features_scalar(
             s1 += r
             s2 += r * r
         imb = 0.0 if signal is None else min(max(side * signal[k], imb_lo), imb_hi)
-        regime_filter.beliefs(np.array([s1]), np.array([s2]), k, beliefs)
-        rows.append([min(math.sqrt(var_w) * inv_sqrt_w, vol_hi), imb, min(max(mom, lo), hi), *beliefs[:, 0].tolist()])
+        beliefs = (0.0, 0.0) if regime_filter is None else regime_filter.beliefs_scalar(s1, s2, k)
+        rows.append([min(math.sqrt(var_w) * inv_sqrt_w, vol_hi), imb, min(max(mom, lo), hi), *beliefs])
     return rows

@@ -22,6 +22,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import math
+
 import numpy as np
 
 from execution_assets.sim.problem import REGIME_VOL_MULTIPLIER, REGIMES, TRAINING_REGIME_MIX, ExecutionProblem
@@ -84,6 +86,7 @@ class RegimeFilter:
             self._b = (self.mean / self.var)[:, None]
             self._c = (-0.5 * (self.mean**2 / self.var + np.log(self.var)))[:, None]
         self._closed_form = self._closed_form_constants(problem)
+        self._buffers: np.ndarray | None = None
 
     def _closed_form_constants(self, problem: ExecutionProblem) -> dict[str, float] | None:
         """Constants of ``beliefs``' closed form, where the hypotheses are the grid's: normal,
@@ -95,7 +98,7 @@ class RegimeFilter:
         if by[("trending", 1)] != by[("trending", -1)]:
             return None
         v, vol2 = problem.sigma_step**2, REGIME_VOL_MULTIPLIER["volatile"] ** 2
-        return {
+        constants = {
             "m0": problem.side * problem.drift_per_day * problem.tau_s / problem.session_seconds,
             "tau_coef": self.trend_step / v,
             "log_trend_prior": float(np.log(by[("trending", 1)] / by[("normal", 0)])),
@@ -104,6 +107,7 @@ class RegimeFilter:
             "vol_cost": 0.5 * float(np.log(vol2)),
             "log_vol_prior": float(np.log(by[("volatile", 0)] / by[("normal", 0)])),
         }
+        return {name: float(value) for name, value in constants.items()}  # Python floats: beliefs_scalar
 
     def posterior(self, s1: np.ndarray, s2: np.ndarray, k: int) -> np.ndarray:
         """(H, n) posterior weights after k residuals with sums ``s1`` and squares ``s2`` (a price
@@ -136,6 +140,29 @@ class RegimeFilter:
         np.multiply(post, self._volatile, out=weighted)
         weighted.sum(axis=0, out=out[1])
 
+    def beliefs_scalar(self, s1: float, s2: float, k: int) -> tuple[float, float]:
+        """``beliefs`` of one episode in Python floats (the scalar env: numpy's per-call overhead
+        would dominate), the closed form's operations in the same order."""
+        f = self._closed_form
+        if self.informative and f is not None:
+            if f["m0"]:
+                w = s2 - s1 * (2 * f["m0"]) + k * f["m0"] ** 2
+                tau = (s1 - k * f["m0"]) * f["tau_coef"]
+            else:
+                w, tau = s2, s1 * f["tau_coef"]
+            w = w * f["vol_coef"] + (f["log_vol_prior"] - k * f["vol_cost"])
+            abs_tau = abs(tau)
+            w = math.exp(min(w - abs_tau, 700.0))
+            e = math.exp(-abs_tau)
+            p = math.exp(f["log_trend_prior"] - k * f["trend_cost"])
+            e2 = e * e
+            den = (e2 + 1.0) * p + e + w
+            if den > 0 and math.isfinite(den):
+                return (1.0 - e2) * ((tau > 0) - (tau < 0)) * p / den, w / den
+        out = np.empty((2, 1))
+        self.beliefs(np.array([s1]), np.array([s2]), k, out)
+        return float(out[0, 0]), float(out[1, 0])
+
     def _closed_form_beliefs(self, s1: np.ndarray, s2: np.ndarray, k: int, out: np.ndarray) -> bool:
         """``beliefs`` for the grid's hypotheses in two exponentials per episode (the general
         posterior takes four and a normalization; the env steps this every decision). Relative to
@@ -147,27 +174,37 @@ class RegimeFilter:
         with p = e^c, E = e^-|tau|, W = e^(l_v - |tau|). False (nothing usable written) where the
         numbers leave floating point (absurd drifts), for the general posterior to take over."""
         f = self._closed_form
-        centred = s1 - k * f["m0"] if f["m0"] else s1
-        tau = centred * f["tau_coef"]
-        abs_tau = np.abs(tau)
-        quad = s2 - (2 * f["m0"]) * s1 + k * f["m0"] ** 2 if f["m0"] else s2
-        w = quad * f["vol_coef"]
+        if self._buffers is None or self._buffers.shape[1] != np.size(s1):
+            self._buffers = np.empty((4, np.size(s1)))
+        tau, abs_tau, w, den = self._buffers
+        if f["m0"]:
+            np.multiply(s1, 2 * f["m0"], out=w)
+            np.subtract(s2, w, out=w)
+            w += k * f["m0"] ** 2  # S2 - 2 m0 S1 + k m0^2
+            np.subtract(s1, k * f["m0"], out=tau)
+            tau *= f["tau_coef"]
+        else:
+            np.copyto(w, s2)
+            np.multiply(s1, f["tau_coef"], out=tau)
+        w *= f["vol_coef"]
         w += f["log_vol_prior"] - k * f["vol_cost"]
+        np.abs(tau, out=abs_tau)
         w -= abs_tau
         np.minimum(w, 700.0, out=w)
-        np.exp(w, out=w)
+        np.exp(w, out=w)  # W
         e = np.negative(abs_tau, out=abs_tau)
-        np.exp(e, out=e)
-        p = np.exp(f["log_trend_prior"] - k * f["trend_cost"])
-        e2 = e * e
-        den = e2 + 1.0
+        np.exp(e, out=e)  # E
+        p = math.exp(f["log_trend_prior"] - k * f["trend_cost"])
+        np.multiply(e, e, out=den)  # E^2, then the numerator's 1 - E^2 in out[0]
+        np.subtract(1.0, den, out=out[0])
+        den += 1.0
         den *= p
         den += e
         den += w
-        np.subtract(1.0, e2, out=e2)
-        e2 *= p
-        e2 *= np.sign(tau)
+        np.sign(tau, out=tau)
+        out[0] *= tau
+        out[0] *= p
         with np.errstate(invalid="ignore", divide="ignore"):  # 0 / 0 where it fails: checked here
-            np.divide(e2, den, out=out[0])
+            out[0] /= den
             np.divide(w, den, out=out[1])
         return bool(np.isfinite(out).all())

@@ -35,10 +35,10 @@ from execution_assets.sim.observation import (
     TRANSIENT_SCALE,
     context_fields,
     feature_sigma,
+    observed_regime_filter,
     participation_scale,
 )
 from execution_assets.sim.problem import ExecutionProblem
-from execution_assets.sim.regime_filter import RegimeFilter
 from execution_assets.strategies.reference_plan import reference_fractions
 
 BPS = 1e4
@@ -219,10 +219,11 @@ class VecMarket:
         self._ewma_step = np.empty((2, n))
         self._ret_scale = self.side * EWMA_WEIGHT / feature_sigma(problem)
         # the regime filter's sufficient statistics (S1, S2) of the side-signed residuals (``beliefs``)
-        self._filter = RegimeFilter(problem)
-        self._filter_on = self._filter.informative
-        self._filter.beliefs(np.zeros(n), np.zeros(n), 0, self._obs_t[_BELIEFS])  # constant when not informative
-        self._signal_term = self.side * self._filter.signal_drift
+        self._filter = observed_regime_filter(problem)
+        self._filter_on = self._filter is not None and self._filter.informative
+        if self._filter is not None:  # the prior's beliefs (constant when the prices tell nothing)
+            self._filter.beliefs(np.zeros(n), np.zeros(n), 0, self._obs_t[_BELIEFS])
+        self._signal_term = self.side * problem.signal_drift_per_unit
         self._sums = np.zeros((2, n))
         self._residual = np.empty(n)
 

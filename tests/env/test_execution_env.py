@@ -32,6 +32,11 @@ PROBLEMS = {
     "linear": ExecutionProblem(n_steps=8, horizon_s=480),
     "sqrt-sell": ExecutionProblem(n_steps=8, horizon_s=480, side=-1, impact=ImpactParams(beta=0.5, delta=0.5)),
     "full": FULL.with_(n_steps=8, horizon_s=480),
+    # the grid's kind: a regime drawn unseen, inferred by the regime filter (trend_belief, volatile_belief)
+    "hidden-trend-sell": ExecutionProblem(
+        n_steps=8, horizon_s=480, side=-1, regime="trending", regime_hidden=True, sigma_daily=0.005, trend_per_day=0.05,
+        signal_mean_reversion_per_s=1 / 60, signal_alpha_bps_per_s=0.05,
+    ),
 }
 
 
