@@ -29,8 +29,10 @@ from execution_assets.agents.actions import ActionMap
 from execution_assets.agents.config import AgentConfig
 from execution_assets.agents.curriculum import Curriculum
 from execution_assets.agents.envs import TrainingEnv, family_twap_cost_scales, twap_cost_scale
-from execution_assets.agents.policy import AgentPolicy
+from execution_assets.agents.policy import AgentPolicy, load_checkpoint
 from execution_assets.agents.run_folder import MODEL_FILE, NORMALIZER_FILE
+
+INITIAL_PREFIX = "initial_policy"  # subfolder of a curriculum run holding its step-0 policy until the end
 from execution_assets.agents.scenarios import family_problems
 from execution_assets.sim.problem import ExecutionProblem
 from execution_assets.sim.replay_book import ReplayBook
@@ -99,6 +101,10 @@ class TrainingMonitor(BaseCallback):
         self._t0 = time.perf_counter()
         if self.curriculum.final:
             self._validate()  # the initial policy (the reference schedule) is a candidate too
+        else:  # kept aside in case no checkpoint of the final stage is eligible (_keep_initial_policy)
+            self.model.save(self.run_dir / INITIAL_PREFIX / MODEL_FILE)
+            if self.env.normalizer is not None:
+                self.env.normalizer.save(self.run_dir / INITIAL_PREFIX / NORMALIZER_FILE)
         self._bar = tqdm(
             total=self.config.total_timesteps,
             desc=f"{self.config.algo} {self.config.family}",
@@ -127,8 +133,29 @@ class TrainingMonitor(BaseCallback):
     def _on_training_end(self) -> None:
         if not self.rows or self.rows[-1]["timesteps"] < self.num_timesteps or not self.curriculum.final:
             self._validate(force_final=True)
+        if not self.selected_validation:
+            self._keep_initial_policy()
         if self._bar is not None:
             self._bar.close()
+
+    def _keep_initial_policy(self) -> None:
+        """No checkpoint of the final stage was eligible (each worse than the plan beyond noise in
+        some family): the run keeps the policy it started from (the reference schedule, with
+        ``init_at_reference``), validated on the final stage's problems, and says so."""
+        initial = self.run_dir / INITIAL_PREFIX
+        if not (initial / MODEL_FILE).exists():
+            raise RuntimeError(f"{self.config.algo}: no checkpoint selected and no initial policy kept in {initial}")
+        for name in (MODEL_FILE, NORMALIZER_FILE):
+            if (initial / name).exists():
+                (initial / name).replace(self.run_dir / name)
+        initial.rmdir()
+        policy = load_checkpoint(self.run_dir, self.config.algo, self.config.env)
+        self.selected_validation = self.benchmark(self.curriculum.stage.family).compare(policy)
+        self.selected_timestep = 0
+        self.log(
+            f"[{self.config.algo} {self.config.family}] no checkpoint of the final stage "
+            f"{self.curriculum.stage.family} was within noise of the plan on every family: keeping the initial policy"
+        )
 
     def _validate(self, force_final: bool = False) -> None:
         start = time.perf_counter()

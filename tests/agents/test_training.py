@@ -104,3 +104,19 @@ def test_init_at_reference_starts_the_policy_exactly_at_the_plan(algo):
     raw = env.venv.get_original_obs()
     assert amap.kind.startswith("plan_")  # the default: act around the scenario's static optimal plan
     np.testing.assert_allclose(amap.to_fraction(actions, raw), raw[:, amap.reference_field], rtol=1e-12)
+
+
+def test_a_curriculum_run_keeps_its_initial_policy_when_no_final_checkpoint_is_eligible(data_dir, monkeypatch):
+    """Every final-stage checkpoint worse than the plan in some family: the run keeps the policy it
+    started from, the plan, validated on the final stage (it used to end with no model at all)."""
+    import execution_assets.agents.monitor as monitor
+    from execution_assets.strategies.reference_plan import ReferencePlan
+
+    monkeypatch.setattr(monitor, "plan_gain_bound", lambda *args, **kwargs: (0.0, -1.0, -1.0))
+    stages = [{"family": "easy", "max_timesteps": 960, "advance_at": 2.0, "patience": 100}]
+    result = _train("ppo", "medium", "fallback", timesteps=2880, curriculum=stages)
+    assert result.selected_timestep == 0 and len(result.validation) == len(family_problems("medium"))
+    assert not (result.run_dir / monitor.INITIAL_PREFIX).exists()
+    problem = family_problems("medium")[0]
+    kept, plan = (run_strategy(s, problem, 64, seed=3).is_bps for s in (load_agent(result.run_dir), ReferencePlan()))
+    np.testing.assert_allclose(kept, plan, rtol=1e-5, atol=1e-4)
