@@ -106,11 +106,6 @@ def grid_problems(split: str, scope: str = GRID) -> tuple[ExecutionProblem, ...]
     return tuple(problem for _, problem in _grid(split, scope))
 
 
-def in_scope(scope: str, problem: ExecutionProblem) -> bool:
-    """Whether ``problem`` belongs to the grid family ``scope`` (``grid``: every problem)."""
-    return scope == GRID or bool(GRID_SCOPES[scope](problem.horizon_s / problem.session_seconds))
-
-
 @lru_cache(maxsize=None)
 def _grid(split: str, scope: str = GRID) -> tuple[tuple[str, ExecutionProblem], ...]:
     """(instrument, problem) of the grid family's problems of ``split`` within ``scope``."""

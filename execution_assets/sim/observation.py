@@ -179,11 +179,12 @@ def path_features_scalar(
             d = du * scale
             mom = mom * (1.0 - w) + d
             var_w = var_w * (1.0 - w) + d * d
-            r = du * side
-            if signal_term != 0.0:
-                r -= signal[k - 1] * signal_term
-            s1 += r
-            s2 += r * r
+            if regime_filter is not None:
+                r = du * side
+                if signal_term != 0.0:
+                    r -= signal[k - 1] * signal_term
+                s1 += r
+                s2 += r * r
         imb = 0.0 if signal is None else min(max(side * signal[k], imb_lo), imb_hi)
         beliefs = (0.0, 0.0) if regime_filter is None else regime_filter.beliefs_scalar(s1, s2, k)
         rows.append([min(math.sqrt(var_w) * inv_sqrt_w, vol_hi), imb, min(max(mom, lo), hi), *beliefs])
