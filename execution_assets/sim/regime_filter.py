@@ -64,11 +64,9 @@ class RegimeFilter:
         drift_day = np.array(
             [problem.with_(trend_sign=h.trend_sign).regime_drift_per_day(h.regime) for h in self.hypotheses]
         )
-        self.side = problem.side
         self.mean = problem.side * drift_day * step  # m_h, side-signed, per step
         self.var = np.array([(problem.sigma_step * REGIME_VOL_MULTIPLIER[h.regime]) ** 2 for h in self.hypotheses])
         self.log_prior = np.log([h.prior for h in self.hypotheses])[:, None]
-        self.volatile = np.array([h.regime == "volatile" for h in self.hypotheses], dtype=float)
         # the drift a trend adds per step: the unit of ``trend_belief`` (0: no trend to detect)
         self.trend_step = problem.trend_per_day * step
         # the residual's signal term: side * c_alpha * I_{k-1}, with side * I the observed imbalance
@@ -79,7 +77,7 @@ class RegimeFilter:
         self._trend_units = np.array(
             [problem.side * h.trend_sign if h.regime == "trending" and self.trend_step else 0.0 for h in self.hypotheses]
         )[:, None]
-        self._volatile = self.volatile[:, None]
+        self._volatile = np.array([h.regime == "volatile" for h in self.hypotheses], dtype=float)[:, None]
         self._a = None
         if problem.sigma_step > 0:
             self._a = (-0.5 / self.var)[:, None]
