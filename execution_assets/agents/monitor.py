@@ -31,9 +31,7 @@ from execution_assets.agents.curriculum import Curriculum
 from execution_assets.agents.envs import TrainingEnv, family_twap_cost_scales, twap_cost_scale
 from execution_assets.agents.policy import AgentPolicy, load_checkpoint
 from execution_assets.agents.run_folder import MODEL_FILE, NORMALIZER_FILE
-
-INITIAL_PREFIX = "initial_policy"  # subfolder of a curriculum run holding its step-0 policy until the end
-from execution_assets.agents.scenarios import family_problems
+from execution_assets.agents.scenarios import Calibrations, family_problems
 from execution_assets.sim.problem import ExecutionProblem
 from execution_assets.sim.replay_book import ReplayBook
 from execution_assets.agents.validation import (
@@ -46,6 +44,7 @@ from execution_assets.agents.validation import (
 )
 
 Logger = Callable[[str], None]
+INITIAL_PREFIX = "initial_policy"  # subfolder of a curriculum run holding its step-0 policy until the end
 
 
 class TrainingMonitor(BaseCallback):
@@ -60,9 +59,11 @@ class TrainingMonitor(BaseCallback):
         log: Logger,
         progress: bool,
         replay_validation: Sequence[tuple[ExecutionProblem, ReplayBook]] = (),
+        calibrations: Calibrations | None = None,
     ) -> None:
         super().__init__()
         self.replay_validation = list(replay_validation)
+        self.calibrations = calibrations  # the grid families' market (agents.scenarios.grid_calibrations)
         self.config = config
         self.env = env
         self.curriculum = curriculum
@@ -92,7 +93,7 @@ class TrainingMonitor(BaseCallback):
         if family not in self._benchmarks:
             replay = self.replay_validation if family == self.config.family else []
             only_replay = bool(replay) and self.config.env.get("market") == "replay"
-            problems = [] if only_replay else list(family_problems(family, "validation"))
+            problems = [] if only_replay else list(family_problems(family, "validation", self.calibrations))
             books = [None] * len(problems) + [book for _, book in replay]
             self._benchmarks[family] = Benchmark(problems + [p for p, _ in replay], "validation", self.n_val, books)
         return self._benchmarks[family]
@@ -228,5 +229,5 @@ class TrainingMonitor(BaseCallback):
 
     def _announce(self, reason: str) -> None:
         family = self.curriculum.stage.family
-        self.env.set_problems(family_problems(family))
+        self.env.set_problems(family_problems(family, "train", self.calibrations))
         self.log(f"[{self.config.algo}] curriculum: {reason}; now training on {family}")

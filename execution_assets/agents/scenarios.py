@@ -27,13 +27,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
 
 from execution_assets.impact import ImpactParams
 from execution_assets.sim.problem import ExecutionProblem
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from execution_assets.scenarios import MarketCalibration
+
+# the market parameters a grid family is built on, one per built-in instrument: the warehouse's
+# latest calibration (``grid_calibrations``), as the evaluation's scenarios are; None: the
+# instruments' true parameters (tests, and training without a warehouse)
+Calibrations = tuple["MarketCalibration", ...]
 
 VALIDATION_SEED = 1_000_003
 TEST_SEED = 2_000_003
@@ -95,42 +105,71 @@ GRID_EVAL_PROBLEMS = {"validation": 32, "test": 8}
 # lives in a third of them (the trending scenarios) and its gains and losses are large: among the
 # grid's 32 it had 11, in no proportion to the test grid's, and a checkpoint better on those was
 # worse on the test grid's 324 in two of three families (docs/agents.md). It takes this many of
-# each impact model x regime (the test grid has as many of each)
-STRATIFIED_EVAL_PROBLEMS = {"grid_day": {"validation": 5, "test": 1}}
+# each impact model x regime (the test grid has as many of each); None: all of them (5 of each
+# stratum's 36 left out whole instruments' sizes and sides, and a checkpoint chosen on them lost
+# to AC on the test grid's transient orders: docs/agents.md)
+STRATIFIED_EVAL_PROBLEMS: dict[str, dict[str, int | None]] = {"grid_day": {"validation": None, "test": 1}}
 STRATA = ("impact_model", "regime")
 
 
-def grid_problems(split: str, scope: str = GRID) -> tuple[ExecutionProblem, ...]:
+def grid_calibrations(con: "duckdb.DuckDBPyConnection") -> Calibrations:
+    """The latest calibration of each built-in instrument, the one ``execution_scenarios`` builds
+    the evaluation's grid from (its true parameters where it has none): agents train on the model
+    they are judged on, as a desk's would (a 5-day window puts the synthetic instruments' permanent
+    impact at 0.4x-4.3x its true value: docs/decisions.md)."""
+    from execution_assets.market.instruments import DEFAULT_INSTRUMENTS
+    from execution_assets.scenarios import default_calibration, load_calibrations
+
+    stored = {c.instrument: c for c in load_calibrations(con)}
+    return tuple(stored.get(name) or default_calibration(name) for name in sorted(DEFAULT_INSTRUMENTS))
+
+
+def market_parameters(calibrations: Calibrations | None) -> dict[str, Any]:
+    """What a run's grid family was built on, for its summary: each instrument's parameters and
+    their source."""
+    if calibrations is None:
+        return {"source": "the built-in instruments' true parameters"}
+    skip = {"instrument", "impact", "volume_curve"}
+    return {
+        c.instrument: {**vars(c.impact), **{k: str(v) if k == "as_of" else v for k, v in vars(c).items() if k not in skip}}
+        for c in calibrations
+    }
+
+
+def grid_problems(split: str, scope: str = GRID, calibrations: Calibrations | None = None) -> tuple[ExecutionProblem, ...]:
     """The grid family's problems of ``split`` (all of train, a fixed sample of the others),
     those of a horizon ``scope`` (``GRID_SCOPES``: its own sample) when one is named."""
-    return tuple(problem for _, problem in _grid(split, scope))
+    return tuple(problem for _, problem in _grid(split, scope, calibrations))
 
 
 @lru_cache(maxsize=None)
-def _grid(split: str, scope: str = GRID) -> tuple[tuple[str, ExecutionProblem], ...]:
-    """(instrument, problem) of the grid family's problems of ``split`` within ``scope``."""
+def _grid(split: str, scope: str = GRID, calibrations: Calibrations | None = None) -> tuple[tuple[str, ExecutionProblem], ...]:
+    """(instrument, problem) of the grid family's problems of ``split`` within ``scope``. A
+    calibration's volume curve is not part of its key: no problem depends on it."""
     from execution_assets.market.instruments import DEFAULT_INSTRUMENTS
     from execution_assets.scenarios import default_calibration, scenario_grid, scenario_problem
 
-    calibrations = {name: default_calibration(name) for name in DEFAULT_INSTRUMENTS}
-    rows = scenario_grid(list(calibrations.values()), splits=(split,)).sort("scenario_id")
+    if calibrations is None:
+        calibrations = tuple(default_calibration(name) for name in sorted(DEFAULT_INSTRUMENTS))
+    by_name = {c.instrument: c for c in calibrations}
+    rows = scenario_grid(list(calibrations), splits=(split,)).sort("scenario_id")
     if scope != GRID:
         rows = rows.filter(GRID_SCOPES[scope](pl.col("horizon_s") / pl.col("session_seconds")))
     rng = np.random.default_rng(GRID_SAMPLE_SEED)
     if split != "train" and scope in STRATIFIED_EVAL_PROBLEMS:
         per_stratum = STRATIFIED_EVAL_PROBLEMS[scope][split]
         rows = pl.concat(
-            group[np.sort(rng.choice(group.height, per_stratum, replace=False))]
+            group[np.sort(rng.choice(group.height, per_stratum or group.height, replace=False))]
             for _, group in rows.group_by(STRATA, maintain_order=True)
         ).sort("scenario_id")
     elif split != "train":
         rows = rows[np.sort(rng.choice(rows.height, GRID_EVAL_PROBLEMS[split], replace=False))]
-    return tuple(
-        (row["instrument"], scenario_problem(row, calibrations[row["instrument"]])) for row in rows.iter_rows(named=True)
-    )
+    return tuple((row["instrument"], scenario_problem(row, by_name[row["instrument"]])) for row in rows.iter_rows(named=True))
 
 
-def replay_problems(family: str, instrument: str, day_seconds: int, split: str = "train") -> tuple[ExecutionProblem, ...]:
+def replay_problems(
+    family: str, instrument: str, day_seconds: int, split: str = "train", calibrations: Calibrations | None = None
+) -> tuple[ExecutionProblem, ...]:
     """The problems of the grid ``family`` on ``instrument`` that a replay of its recorded days
     can hold (a horizon shorter than ``day_seconds``, whole seconds per step). Replay needs
     problems calibrated to an instrument: only the grid family has them."""
@@ -140,29 +179,32 @@ def replay_problems(family: str, instrument: str, day_seconds: int, split: str =
         raise ValueError(f"replay training needs a grid family (problems of a calibrated instrument), got {family!r}")
     return tuple(
         recorded_day_problem(p)
-        for name, p in _grid(split, family)
+        for name, p in _grid(split, family, calibrations)
         if name == instrument and p.horizon_s < day_seconds and float(p.tau_s).is_integer()
     )
 
 
-def family_problems(name: str, split: str = "train") -> tuple[ExecutionProblem, ...]:
-    """The problems of family ``name`` for ``split`` (train, validation or test)."""
+def family_problems(name: str, split: str = "train", calibrations: Calibrations | None = None) -> tuple[ExecutionProblem, ...]:
+    """The problems of family ``name`` for ``split`` (train, validation or test); a grid family's
+    on ``calibrations`` (the fixed families are their own markets)."""
     if split not in ("train", *SPLIT_SEEDS):
         raise ValueError(f"split must be train, validation or test, got {split!r}")
     if name == GRID or name in GRID_SCOPES:
-        return grid_problems(split, name)
+        return grid_problems(split, name, calibrations)
     try:
         return FAMILIES[name]
     except KeyError:
         raise KeyError(f"unknown scenario family {name!r}; known: {', '.join(FAMILY_NAMES)}") from None
 
 
-def router_problems(family: str, specialists: list[str] | None, split: str) -> tuple[ExecutionProblem, ...]:
+def router_problems(
+    family: str, specialists: list[str] | None, split: str, calibrations: Calibrations | None = None
+) -> tuple[ExecutionProblem, ...]:
     """The problems a run's comparisons are numbered by: the family's, or, for a router of horizon
     specialists, each specialist's in turn (``training._combine_specialists``)."""
     if not specialists:
-        return family_problems(family, split)
-    return tuple(p for scope in specialists for p in family_problems(scope, split))
+        return family_problems(family, split, calibrations)
+    return tuple(p for scope in specialists for p in family_problems(scope, split, calibrations))
 
 
 def split_seed(split: str, slot: int) -> int:

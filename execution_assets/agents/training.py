@@ -49,7 +49,13 @@ from execution_assets.agents.run_folder import (
     models_dir,
     read_summary,
 )
-from execution_assets.agents.scenarios import family_problems, replay_problems, router_problems
+from execution_assets.agents.scenarios import (
+    Calibrations,
+    family_problems,
+    market_parameters,
+    replay_problems,
+    router_problems,
+)
 from execution_assets.agents.validation import Benchmark, Comparison
 from execution_assets.sim.problem import ExecutionProblem
 from execution_assets.sim.replay_book import ReplayBook
@@ -146,7 +152,9 @@ def start_at_reference(model: BaseAlgorithm, action_map: ActionMap) -> None:
             raise ValueError(f"init_at_reference applies to PPO, SAC and DQN, not {type(model).__name__}")
 
 
-def replay_training(config: AgentConfig, books: Mapping[str, ReplayBook], log: Logger) -> list[ReplayTraining]:
+def replay_training(
+    config: AgentConfig, books: Mapping[str, ReplayBook], log: Logger, calibrations: Calibrations | None = None
+) -> list[ReplayTraining]:
     """The recorded days ``config.env.market`` asks for, each with the problems its days can hold."""
     market = config.env.get("market", "parametric")
     if market == "parametric":
@@ -158,18 +166,20 @@ def replay_training(config: AgentConfig, books: Mapping[str, ReplayBook], log: L
         return []
     out = []
     for instrument, book in sorted(books.items()):
-        problems = replay_problems(config.family, instrument, int(book.day_seconds().max()))
+        problems = replay_problems(config.family, instrument, int(book.day_seconds().max()), "train", calibrations)
         log(f"[{config.algo} {config.family}] replay {instrument}: {book.n_days} train days, {len(problems)} problems")
         out.append(ReplayTraining(book, problems))
     return out
 
 
-def replay_validation(config: AgentConfig, books: Mapping[str, ReplayBook]) -> list[tuple[ExecutionProblem, ReplayBook]]:
+def replay_validation(
+    config: AgentConfig, books: Mapping[str, ReplayBook], calibrations: Calibrations | None = None
+) -> list[tuple[ExecutionProblem, ReplayBook]]:
     """(problem, book) of the family's validation problems that each instrument's validation days hold."""
     return [
         (problem, book)
         for instrument, book in sorted(books.items())
-        for problem in replay_problems(config.family, instrument, int(book.day_seconds().max()), "validation")
+        for problem in replay_problems(config.family, instrument, int(book.day_seconds().max()), "validation", calibrations)
     ]
 
 
@@ -265,6 +275,7 @@ def train_agent(
     evaluate_test: bool = True,
     replay_books: Mapping[str, ReplayBook] | None = None,
     replay_validation_books: Mapping[str, ReplayBook] | None = None,
+    calibrations: Calibrations | None = None,
 ) -> RunResult:
     """Train ``algo`` on scenario ``family`` with the ``profile`` budget; write and return the run.
 
@@ -275,6 +286,8 @@ def train_agent(
     ``replay_books`` (instrument -> its train days) feed the replay groups of ``env.market:
     replay | both``; without them ``both`` trains on the parametric market alone (and says so).
     ``replay_validation_books`` (its validation days) join the checkpoint selection's problems.
+    ``calibrations`` are the market a grid family's problems are built on (``grid_calibrations``:
+    the warehouse's; None: the built-in instruments' true parameters).
     """
     config = resolve_config(algo, family, profile, overrides)
     log = log or print
@@ -293,6 +306,7 @@ def train_agent(
                 evaluate_test=evaluate_test,
                 replay_books=replay_books,
                 replay_validation_books=replay_validation_books,
+                calibrations=calibrations,
             )
             for scope in config.specialists
         ]
@@ -300,8 +314,8 @@ def train_agent(
     device = resolve_device(str(config.training["device"]))
     stages = config.stages()
     curriculum = Curriculum(stages)
-    replay = replay_training(config, replay_books or {}, log)
-    env = make_training_env(family_problems(stages[0].family), config.env, config.seed, replay)
+    replay = replay_training(config, replay_books or {}, log, calibrations)
+    env = make_training_env(family_problems(stages[0].family, "train", calibrations), config.env, config.seed, replay)
     started = time.perf_counter()
     with torch_threads(int(config.training.get("torch_threads", 1))):
         model = ALGORITHM_CLASSES[algo](
@@ -309,15 +323,16 @@ def train_agent(
         )
         if config.training.get("init_at_reference", False):
             start_at_reference(model, ActionMap.from_env_config(config.env))
-        validation = replay_validation(config, replay_validation_books or {}) if replay else []
-        monitor = TrainingMonitor(config, env, curriculum, run_dir, log, progress, validation)
+        validation = replay_validation(config, replay_validation_books or {}, calibrations) if replay else []
+        monitor = TrainingMonitor(config, env, curriculum, run_dir, log, progress, validation, calibrations)
         model.learn(total_timesteps=config.total_timesteps, callback=monitor)
         wall = time.perf_counter() - started
         env.venv.close()
         agent = load_checkpoint(run_dir, algo, config.env, device=device)
         test: list[Comparison] = []
         if evaluate_test:
-            test = Benchmark(family_problems(family, "test"), "test", int(config.training["n_test_episodes"])).compare(agent)
+            test_problems = family_problems(family, "test", calibrations)
+            test = Benchmark(test_problems, "test", int(config.training["n_test_episodes"])).compare(agent)
     curves = pl.DataFrame(monitor.rows)
     curves.write_csv(run_dir / CURVES_CSV)
     (run_dir / CURVES_PNG).write_bytes(
@@ -356,6 +371,7 @@ def train_agent(
             "market": config.env.get("market", "parametric") if replay else "parametric",
             "replay_days": {r.book.instrument: [str(d) for d in r.book.dates] for r in replay},
             "replay_problems": {r.book.instrument: len(r.problems) for r in replay},
+            "market_parameters": market_parameters(calibrations),
             "validation": [c.as_dict() for c in result.validation],
             "test": [c.as_dict() for c in result.test],
         },

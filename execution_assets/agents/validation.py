@@ -259,7 +259,7 @@ def _yardsticks(
     return _reference_costs(problem, seed, n_episodes, book), _almgren_chriss(problem, seed, n_episodes, book)
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=1024)
 def _model_yardsticks(problem: ExecutionProblem, seed: int, n_episodes: int) -> tuple[dict[str, Costs], float | None]:
     """``_yardsticks`` on the parametric market, kept: they are the same for every agent validated
     on these paths, and `make run` trains three in one process (the grid's 32 validation and 8

@@ -8,10 +8,11 @@ import polars as pl
 
 from execution_assets.agents.config import ALGORITHMS
 from execution_assets.agents.run_folder import read_specialists
-from execution_assets.agents.scenarios import FAMILY_NAMES, router_problems
+from execution_assets.agents.scenarios import FAMILY_NAMES, Calibrations, grid_calibrations, router_problems
 from execution_assets.agents.validation import CAPTURE_FLOOR, Comparison
 from execution_assets.defs.ops.retrain import WEEKLY_FRESHNESS
 from execution_assets.defs.resources import WarehouseResource
+from execution_assets.defs.scenarios.assets import CALIBRATION_DEPS
 from execution_assets.market.instruments import DEFAULT_INSTRUMENTS
 from execution_assets.sim.replay import load_split_books
 from execution_assets.markdown import markdown_table
@@ -76,10 +77,10 @@ def seed_table(results: list["RunResult"]) -> pl.DataFrame:
     )
 
 
-def _checks(results: list["RunResult"]) -> list[dg.AssetCheckResult]:
+def _checks(results: list["RunResult"], calibrations: Calibrations) -> list[dg.AssetCheckResult]:
     """The checks over every seed's selected checkpoint (a seed failing fails the check)."""
     result = results[0]
-    problems = router_problems(result.family, list(read_specialists(result.run_dir)), "validation")
+    problems = router_problems(result.family, list(read_specialists(result.run_dir)), "validation", calibrations)
     # the model yardsticks' checks: the parametric problems (recorded validation days come after them)
     val = [c for r in results for c in r.validation if c.slot < len(problems)]
     exact = [c for c in val if oracle_is_exact(problems[c.slot])]
@@ -134,7 +135,10 @@ def _checks(results: list["RunResult"]) -> list[dg.AssetCheckResult]:
 @dg.asset(
     key=AGENT,
     partitions_def=algorithm_partitions,
-    deps=[dg.AssetDep("book_features", partition_mapping=dg.AllPartitionMapping())],  # replay's train days
+    deps=[  # replay's train days; the calibration the grid's problems are built on
+        dg.AssetDep(key, partition_mapping=dg.AllPartitionMapping())
+        for key in ("book_features", *CALIBRATION_DEPS)
+    ],
     pool="training",
     group_name="agents",
     kinds={"pytorch", "numpy"},
@@ -178,7 +182,8 @@ def trained_agent(context: dg.AssetExecutionContext, config: TrainedAgentConfig,
     With ``env.market: replay | both`` (the grid family's default: both) part of the episodes
     trade the recorded train days of the synthetic instruments (the first 60% of each one's
     stored days in book_features; sim/replay_market.py), and checkpoints are also validated on
-    their validation days (the next 20%). The output is the run folder's path."""
+    their validation days (the next 20%). The grid's problems are built on the instruments' latest
+    calibration, as the evaluation's scenarios are. The output is the run folder's path."""
     if config.family not in FAMILY_NAMES:
         raise ValueError(f"trained_agent: unknown family {config.family!r}; known: {', '.join(FAMILY_NAMES)}")
     from execution_assets.agents.training import train_agent
@@ -190,8 +195,9 @@ def trained_agent(context: dg.AssetExecutionContext, config: TrainedAgentConfig,
     market = {"env": {"market": config.market}} if config.market else {}
     resolved = resolve_config(algo, config.family, config.profile, market)
     books, validation_books = {}, {}
-    if resolved.env.get("market", "parametric") != "parametric":
-        with duckdb.get_connection() as con:
+    with duckdb.get_connection() as con:
+        calibrations = grid_calibrations(con)
+        if resolved.env.get("market", "parametric") != "parametric":
             books = load_split_books(con, list(DEFAULT_INSTRUMENTS), "train")
             validation_books = load_split_books(con, list(DEFAULT_INSTRUMENTS), "validation")
     batch = new_batch_id()
@@ -205,6 +211,7 @@ def trained_agent(context: dg.AssetExecutionContext, config: TrainedAgentConfig,
             log=context.log.info,
             replay_books=books,
             replay_validation_books=validation_books,
+            calibrations=calibrations,
         )
         for seed in range(config.seed, config.seed + resolved.n_seeds)
     ]
@@ -217,6 +224,9 @@ def trained_agent(context: dg.AssetExecutionContext, config: TrainedAgentConfig,
             "family": config.family,
             "profile": config.profile,
             "market": resolved.env.get("market", "parametric") if books else "parametric",
+            "grid_calibration": dg.MetadataValue.json(
+                {c.instrument: f"{c.source} as of {c.as_of}" if c.as_of else c.source for c in calibrations}
+            ),
             "replay_train_days": dg.MetadataValue.json({k: [str(d) for d in b.dates] for k, b in books.items()}),
             "timesteps": result.timesteps,
             "selected_timestep": result.selected_timestep,
@@ -231,4 +241,4 @@ def trained_agent(context: dg.AssetExecutionContext, config: TrainedAgentConfig,
             "mean_validation_capture": float(result.curves.filter(pl.col("selected"))["val_capture"].max()),
         },
     )
-    yield from _checks(results)
+    yield from _checks(results, calibrations)
