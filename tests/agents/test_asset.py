@@ -29,6 +29,8 @@ def test_materialize_ppo_partition(data_dir):
     metadata = materialization.metadata
     assert "data:image/png;base64," in metadata["training_curves"].value
     assert metadata["validation"].value.count("mixed[") == 4
+    # an empty warehouse: the grid families would be built on the instruments' true parameters
+    assert metadata["grid_calibration"].value == {"SYNTH_ILQ": "defaults", "SYNTH_LIQ": "defaults"}
     checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
     assert set(checks) == {"no_loss_vs_twap", "no_win_where_twap_is_optimal", "no_win_over_oracle", "captures_oracle_gain"}
     assert checks["no_win_where_twap_is_optimal"].passed  # a win where TWAP is optimal would be a bug

@@ -82,23 +82,28 @@ def test_specialists_must_cover_the_grid_and_only_the_grid():
 def test_a_router_trains_each_scope_and_acts_as_its_specialists(data_dir, one_day_problem_per_stratum):
     overrides = tiny("ppo", timesteps=1920, n_val_episodes=60, n_test_episodes=60)
     run_dir = models_dir("ppo") / "router"
-    result = train_agent("ppo", "grid", "standard", overrides=overrides, run_dir=run_dir, progress=False, log=lambda _: None)
+    calibrations = tuple(replace(default_calibration(name), sigma_daily=0.03) for name in sorted(DEFAULT_INSTRUMENTS))
+    result = train_agent(
+        "ppo", "grid", "standard", overrides=overrides, run_dir=run_dir, progress=False, log=lambda _: None,
+        calibrations=calibrations,
+    )  # fmt: skip
     assert is_finished_run(run_dir) and not (run_dir / "model.zip").exists()
     assert json.loads((run_dir / "specialists.json").read_text()) == {"grid_intraday": "grid_intraday", "grid_day": "grid_day"}
     assert all(is_finished_run(run_dir / scope) for scope in GRID_SCOPES)
     assert set(result.curves["stage"].unique()) == set(GRID_SCOPES)
     assert result.timesteps == result.curves["timesteps"].max()
     # every specialist's validation problem is scored once, numbered as the router's problems
-    problems = router_problems("grid", list(GRID_SCOPES), "validation")
+    problems = router_problems("grid", list(GRID_SCOPES), "validation", calibrations)
     assert sorted(c.slot for c in result.validation) == list(range(len(problems)))
     summary = json.loads((run_dir / "summary.json").read_text())
     for scope, part in summary["specialists"].items():
         assert part["family"] == scope
+        assert {c["sigma_daily"] for c in part["market_parameters"].values()} == {0.03}  # the market it trained on
 
     router = load_agent(run_dir)
     assert isinstance(router, HorizonRouter)
-    day = family_problems("grid_day", "validation")[0]
-    intraday = family_problems("grid_intraday", "validation")[0]
+    day = family_problems("grid_day", "validation", calibrations)[0]
+    intraday = family_problems("grid_intraday", "validation", calibrations)[0]
     obs = []
     for problem in (day, intraday):
         market = VecMarket(problem, 8)
