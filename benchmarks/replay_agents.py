@@ -5,9 +5,10 @@ Run after a multi-month synthetic run (issue 12's acceptance uses six months)::
     .venv/bin/python -m execution_assets.cli run --days 126
     .venv/bin/python -m benchmarks.replay_agents [--algo ppo] [--profile quick] [--episodes 1000]
 
-Both agents train on the grid family with the same seed and budget: one with ``env.market:
-replay`` (the synthetic instruments' first 60% of days, checkpoints selected on the next 20%), one
-with ``env.market: parametric`` (the calibrated model only). Both are judged on the last 20% of
+Both agents train on the grid family built on the warehouse's calibration (as ``trained_agent``
+does) with the same seed and budget: one with ``env.market: replay`` (the synthetic instruments'
+first 60% of days, checkpoints selected on the next 20%), one with ``env.market: parametric``
+(the calibrated model only). Both are judged on the last 20% of
 days, which neither saw, by replay (``sim.replay_market``): sizes 1% and 5% of ADV over 30 and
 60 minutes, both sides, low urgency, linear impact, each scenario on ``--episodes`` recorded
 episodes shared by every strategy. The score is mean IS against TWAP on the same episodes
@@ -26,10 +27,11 @@ import polars as pl
 
 from benchmarks.results import write_section
 from execution_assets.agents.policy import load_agent
+from execution_assets.agents.scenarios import grid_calibrations
 from execution_assets.agents.training import train_agent
 from execution_assets.markdown import markdown_table
 from execution_assets.market.instruments import DEFAULT_INSTRUMENTS
-from execution_assets.scenarios import load_calibrations, scenario_grid, scenario_problem
+from execution_assets.scenarios import scenario_grid, scenario_problem
 from execution_assets.sim.replay import load_split_books
 from execution_assets.strategies import TWAP
 from execution_assets.strategies.runner import run_strategy
@@ -71,7 +73,7 @@ def main() -> None:
     instruments = list(DEFAULT_INSTRUMENTS)
     with connect(read_only=True) as con:
         books = {split: load_split_books(con, instruments, split) for split in ("train", "validation", "test")}
-        calibrations = [c for c in load_calibrations(con) if c.instrument in instruments]
+        calibrations = grid_calibrations(con)
         signal = run_sql_file(con, "scenarios/latest_signal_params", {})
     days = {name: {split: len(books[split][name].dates) if name in books[split] else 0 for split in books} for name in instruments}
     print("days per split:", days, flush=True)
@@ -84,6 +86,7 @@ def main() -> None:
             overrides={"env": {"market": market}},
             replay_books=books["train"] if market == "replay" else None,
             replay_validation_books=books["validation"] if market == "replay" else None,
+            calibrations=calibrations,
             progress=False,
             evaluate_test=False,
             log=lambda line: None,
@@ -92,7 +95,7 @@ def main() -> None:
         print(f"{market}: trained in {result.wall_s:.0f} s, selected at step {result.selected_timestep:,}", flush=True)
     significant = {row["instrument"]: (row["significant"], row["reason"]) for row in signal.iter_rows(named=True)}
     table = []
-    for row, problem in replay_scenarios(calibrations):
+    for row, problem in replay_scenarios(list(calibrations)):
         book = books["test"].get(row["instrument"])
         if book is None:
             continue
