@@ -105,9 +105,8 @@ GRID_EVAL_PROBLEMS = {"validation": 32, "test": 8}
 # lives in a third of them (the trending scenarios) and its gains and losses are large: among the
 # grid's 32 it had 11, in no proportion to the test grid's, and a checkpoint better on those was
 # worse on the test grid's 324 in two of three families (docs/agents.md). It takes this many of
-# each impact model x regime (the test grid has as many of each); None: all of them (5 of each
-# stratum's 36 left out whole instruments' sizes and sides, and a checkpoint chosen on them lost
-# to AC on the test grid's transient orders: docs/agents.md)
+# each impact model x regime (the test grid has as many of each); None: all of them (at the
+# paths of 5 of each stratum's 36, which left out instruments, sizes and sides: docs/decisions.md)
 STRATIFIED_EVAL_PROBLEMS: dict[str, dict[str, int | None]] = {"grid_day": {"validation": None, "test": 1}}
 STRATA = ("impact_model", "regime")
 
