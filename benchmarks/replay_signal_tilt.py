@@ -7,7 +7,7 @@ Run on a multi-month synthetic warehouse (issue 12's acceptance uses six months)
 
 TWAP tilted by one observed field, ``twap fraction x (1 + c x field)`` (the field side-signed,
 clipped to +-3, so positive means the book leans against the order), against TWAP itself on the
-same recorded test-day episodes as ``benchmarks.replay_agents`` (1% and 5% of ADV over 30 and 60
+same recorded test-day episodes as ``benchmarks.replay_agents --algo ppo`` (1% and 5% of ADV over 30 and 60
 minutes, both sides): the paired mean IS saved, bps, with its 95% CI. A tilt that cannot beat
 TWAP on a scenario bounds what any policy acting on that field at these decisions can add there.
 Written to ``benchmarks/RESULTS.md`` (section ``replay_signal_tilt``).
@@ -17,33 +17,20 @@ from __future__ import annotations
 
 import argparse
 
-import numpy as np
 import polars as pl
 
 from benchmarks.replay_agents import paired, replay_scenarios
 from benchmarks.results import write_section
+from execution_assets.agents.linear_tilt import LinearTilt
 from execution_assets.agents.scenarios import grid_calibrations
 from execution_assets.markdown import markdown_table
 from execution_assets.market.instruments import DEFAULT_INSTRUMENTS
-from execution_assets.sim.observation import OBS_INDEX
 from execution_assets.sim.replay import load_split_books
 from execution_assets.strategies import TWAP
-from execution_assets.strategies.base import StatelessPolicy
 from execution_assets.strategies.runner import run_strategy
 from execution_assets.warehouse import connect
 
 TILTS = (("imbalance", 0.3), ("imbalance", -0.5), ("imbalance_5", 0.3), ("microprice", 0.3), ("signed_volume_rate", 0.3))
-
-
-class SignalTilt(StatelessPolicy):
-    """TWAP's fraction of the remainder scaled by ``1 + c x field``."""
-
-    def __init__(self, field: str, c: float) -> None:
-        self.column, self.c, self.name = OBS_INDEX[field], c, f"{field} x {c:+g}"
-
-    def act(self, obs: np.ndarray) -> np.ndarray:
-        signal = np.clip(obs[:, self.column], -3.0, 3.0)
-        return np.clip(obs[:, OBS_INDEX["twap_fraction"]] * (1.0 + self.c * signal), 0.0, 1.0)
 
 
 def main() -> None:
@@ -63,7 +50,7 @@ def main() -> None:
         twap = run_strategy(TWAP(), problem, args.episodes, seed, book=book).is_bps
         line = {"scenario": row["scenario_id"].removesuffix("-test"), "TWAP mean IS (bps)": round(float(twap.mean()), 2)}
         for field, c in TILTS:
-            mean, low, high = paired(twap, run_strategy(SignalTilt(field, c), problem, args.episodes, seed, book=book).is_bps)
+            mean, low, high = paired(twap, run_strategy(LinearTilt([c], [field]), problem, args.episodes, seed, book=book).is_bps)
             line[f"{field} x {c:+g}"] = f"{mean:+.2f} [{low:+.2f}, {high:+.2f}]"
         rows.append(line)
         print(line, flush=True)

@@ -245,6 +245,14 @@ def n_steps_for(horizon_s: float) -> int:
     raise ValueError(f"horizon {seconds} s has no step count in [{MIN_STEPS}, {TARGET_STEPS}] with whole-second steps")
 
 
+def steps_every(horizon_s: float, interval_s: float) -> int:
+    """The step count of one decision every ``interval_s`` seconds over ``horizon_s``."""
+    n = horizon_s / interval_s
+    if interval_s <= 0 or not float(n).is_integer() or not float(interval_s).is_integer():
+        raise ValueError(f"a decision every {interval_s!r} s does not divide a {horizon_s!r} s horizon into whole-second steps")
+    return int(n)
+
+
 def horizons_for(session_seconds: float) -> tuple[float, ...]:
     """The grid's horizons: 5 min, 30 min, 1 h and the instrument's trading day."""
     if not session_seconds > INTRADAY_HORIZONS_S[-1]:
@@ -327,8 +335,12 @@ def scenario_id(
     return f"{instrument}-{SHORT_NAMES[impact_model]}-{size_pct:g}pct-{horizon}-{regime}-{urgency}-{side_name}-{split}"
 
 
-def scenario_grid(calibrations: Sequence[MarketCalibration], splits: Iterable[str] = tuple(SPLIT_SEEDS)) -> pl.DataFrame:
-    """Every scenario of every instrument and split, with the parameters it is simulated with."""
+def scenario_grid(
+    calibrations: Sequence[MarketCalibration], splits: Iterable[str] = tuple(SPLIT_SEEDS), decision_interval_s: float | None = None
+) -> pl.DataFrame:
+    """Every scenario of every instrument and split, with the parameters it is simulated with:
+    ``n_steps_for`` decisions, or one every ``decision_interval_s`` seconds (the same orders and
+    seeds traded at a finer clock, for policies that act on the book's short-lived signal)."""
     rows = []
     for split in splits:
         if split not in SPLIT_SEEDS:
@@ -340,7 +352,7 @@ def scenario_grid(calibrations: Sequence[MarketCalibration], splits: Iterable[st
             if len(cells) > SEEDS_PER_INSTRUMENT:
                 raise ValueError(f"{len(cells)} scenarios per instrument exceed the {SEEDS_PER_INSTRUMENT} seeds reserved")
             for j, (model, size, horizon, regime, urgency, side) in enumerate(cells):
-                n_steps = n_steps_for(horizon)
+                n_steps = n_steps_for(horizon) if decision_interval_s is None else steps_every(horizon, decision_interval_s)
                 row = {
                     "scenario_id": scenario_id(cal.instrument, model, size, horizon, regime, urgency, side, split, day),
                     "instrument": cal.instrument,

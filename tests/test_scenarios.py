@@ -21,6 +21,7 @@ from execution_assets.scenarios import (
     n_steps_for,
     scenario_grid,
     scenario_problem,
+    steps_every,
     stored_problem,
 )
 from execution_assets.strategies.almgren_chriss import ac_kappa, ac_params_from_problem
@@ -62,6 +63,18 @@ def test_decisions_per_episode_stay_in_20_to_100_and_the_interval_grows_with_the
     assert n_steps_for(1000) == 50
     with pytest.raises(ValueError, match="whole-second"):
         n_steps_for(997)
+
+
+def test_a_finer_decision_clock_keeps_the_orders_and_their_seeds(grid):
+    fine = scenario_grid(CALS, splits=("test",), decision_interval_s=5.0)
+    coarse = grid.filter(pl.col("split") == "test")
+    assert fine["scenario_id"].to_list() == coarse["scenario_id"].to_list()
+    assert fine["seed"].to_list() == coarse["seed"].to_list()
+    assert (fine["n_steps"] * 5.0 == fine["horizon_s"]).all() and set(fine["decision_interval_s"]) == {5.0}
+    thirty_minutes = fine.filter(pl.col("horizon_s") == 1800.0)
+    assert set(thirty_minutes["n_steps"]) == {360}
+    with pytest.raises(ValueError, match="whole-second"):
+        steps_every(1800.0, 7.0)
 
 
 def test_stored_rows_rebuild_the_problem_they_were_made_from(grid):
