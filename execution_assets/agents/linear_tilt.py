@@ -134,14 +134,14 @@ def train_linear_tilt(
     rng = np.random.default_rng(search.seed)
     weights = np.zeros(len(fields))
     best = (0.0, 0, weights.copy())  # (score, iteration, weights): TWAP until beaten beyond noise
-    run = TiltRun(LinearTilt(weights, fields), 0)
+    curves: list[dict] = []
     for iteration in range(search.iterations + 1):
         if iteration % search.eval_every == 0 or iteration == search.iterations:
             mean, se, worst = validation_score(LinearTilt(weights, fields), validation, search.val_episodes)
             kept = iteration > 0 and worst > best[0]
             if kept:
                 best = (worst, iteration, weights.copy())
-            run.curves.append({"iteration": iteration, "val_saved_pct": 100 * mean, "val_se_pct": 100 * se, "val_worst_low_pct": 100 * worst,
+            curves.append({"iteration": iteration, "val_saved_pct": 100 * mean, "val_se_pct": 100 * se, "val_worst_low_pct": 100 * worst,
                                "selected": kept, **{f"w_{f}": w for f, w in zip(fields, weights)}})  # fmt: skip
             log(f"[ars] iteration {iteration}: validation saves {100 * mean:+.2f}% of TWAP's cost (SE {100 * se:.2f}; worst "
                 f"problem's lower bound {100 * worst:+.2f}%), weights {np.round(weights, 3).tolist()}" + (" [selected]" if kept else ""))  # fmt: skip
@@ -158,7 +158,4 @@ def train_linear_tilt(
         order = np.argsort(-np.maximum(plus, minus))[: search.top]
         spread = float(np.concatenate([plus[order], minus[order]]).std()) or 1.0
         weights = weights + search.step / (search.top * spread) * ((plus[order] - minus[order]) @ deltas[order])
-    run.policy = LinearTilt(best[2], fields)
-    run.selected_iteration = best[1]
-    run.wall_s = time.perf_counter() - started
-    return run
+    return TiltRun(LinearTilt(best[2], fields), best[1], curves, time.perf_counter() - started)
