@@ -5,9 +5,10 @@ Run after a multi-month synthetic run (issue 12's acceptance uses six months)::
     .venv/bin/python -m execution_assets.cli run --days 126
     .venv/bin/python -m benchmarks.replay_agents [--algo ars] [--episodes 1000]
 
-The judged orders are issue 12's replay orders: 1% and 5% of ADV over 30 and 60 minutes, both
-sides, low urgency, linear impact, on the last 20% of days, which no agent saw, each scenario on
-``--episodes`` recorded episodes shared by every strategy. The score is mean IS against TWAP on
+The judged orders are the replay evaluation's (``evaluation.replay``, issue 12): 1% and 5% of ADV
+over 30 and 60 minutes, both sides, linear impact (low urgency: neither TWAP nor the linear
+policy prices risk, so the urgency changes no trade of theirs), on the last 20% of days, which
+no agent saw, each scenario on ``--episodes`` recorded episodes shared by every strategy. The score is mean IS against TWAP on
 the same episodes (positive = cheaper) with a paired 95% CI, beside the hindsight bound of the
 same paths (the best static schedule with the path known, ``evaluation.replay``) and the
 calibrated signal's significance (``calibration.signal_params``).
@@ -35,7 +36,14 @@ from execution_assets.agents.policy import load_agent
 from execution_assets.agents.run_folder import models_dir
 from execution_assets.agents.scenarios import Calibrations, grid_calibrations
 from execution_assets.agents.training import new_batch_id, train_agent
-from execution_assets.evaluation.replay import HINDSIGHT, ReplayScenario, run_scenario
+from execution_assets.evaluation.replay import (
+    HINDSIGHT,
+    REPLAY_HORIZONS_S,
+    REPLAY_IMPACT_MODEL,
+    REPLAY_SIZES_PCT_ADV,
+    ReplayScenario,
+    run_scenario,
+)
 from execution_assets.markdown import markdown_table
 from execution_assets.market.instruments import DEFAULT_INSTRUMENTS
 from execution_assets.scenarios import scenario_grid, scenario_problem
@@ -46,7 +54,8 @@ from execution_assets.strategies.base import Strategy
 from execution_assets.warehouse import connect, run_sql_file
 
 Z95 = 1.959963984540054
-SIZES, HORIZONS = (1.0, 5.0), (1800.0, 3600.0)
+# the replay evaluation's orders (its urgency aside: neither TWAP nor the linear policy prices risk)
+SIZES, HORIZONS, IMPACT_MODEL = REPLAY_SIZES_PCT_ADV, REPLAY_HORIZONS_S, REPLAY_IMPACT_MODEL
 SIGNAL_DECISION_S = 5.0  # the linear policy's clock (agents.linear_tilt)
 MARKETS = ("replay", "parametric")
 
@@ -67,7 +76,7 @@ def replay_scenarios(calibrations, split: str = "test", decision_interval_s: flo
         rows["size_pct_adv"].is_in(SIZES)
         & rows["horizon_s"].is_in(HORIZONS)
         & (rows["urgency"] == "low")
-        & (rows["impact_model"] == "linear")
+        & (rows["impact_model"] == IMPACT_MODEL)
         & (rows["regime"] == "normal")
     )
     by_name = {c.instrument: c for c in calibrations}
