@@ -33,7 +33,7 @@ import polars as pl
 from benchmarks.results import write_section
 from execution_assets.agents.linear_tilt import LinearTilt, TiltSearch, train_linear_tilt
 from execution_assets.agents.policy import load_agent
-from execution_assets.agents.run_folder import models_dir
+from execution_assets.agents.run_folder import CURVES_CSV, models_dir
 from execution_assets.agents.scenarios import Calibrations, grid_calibrations
 from execution_assets.agents.training import new_batch_id, train_agent
 from execution_assets.evaluation.replay import (
@@ -98,7 +98,7 @@ def train_linear(market: str, calibrations: Calibrations, books: dict[str, dict[
     run_dir = models_dir("ars") / f"{new_batch_id()}-replay_orders-{market}-s{seed}"
     run_dir.mkdir(parents=True)
     run.policy.save(run_dir)
-    pl.DataFrame(run.curves).write_csv(run_dir / "curves.csv")
+    pl.DataFrame(run.curves).write_csv(run_dir / CURVES_CSV)
     print(f"{market}: trained in {run.wall_s:.0f} s, selected at iteration {run.selected_iteration}, {run_dir}", flush=True)
     run.policy.name = market
     return run.policy
