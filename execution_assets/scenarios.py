@@ -15,6 +15,8 @@ Choices (see docs/decisions.md):
   equities, 82,800 s on CME Globex), the unit of ADV, sigma_daily and the daily drifts.
 - Decisions: 60 per episode (5 s apart over 5 minutes up to 390 s over a US-equity day), or the
   nearest count below 60 (at least 20) that gives a whole number of seconds per step (replay needs it).
+  ``scenario_grid(decision_interval_s=5)`` trades the same orders and seeds on a 5-s clock (the
+  recorded book's signal decays within seconds: ``agents.linear_tilt``).
 - Urgency is Almgren-Chriss's kappa*T (0.5, 2, 5: near-TWAP, moderate, strongly front-loaded).
   It is turned into the risk aversion lambda (1/bps) of the objective E[IS] + lambda Var[IS]
   with the continuous-time relation kappa^2 = lambda sigma^2 / eta on the scenario's
