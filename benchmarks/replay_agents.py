@@ -8,10 +8,10 @@ Run after a multi-month synthetic run (issue 12's acceptance uses six months)::
 The judged orders are the replay evaluation's (``evaluation.replay``, issue 12): 1% and 5% of ADV
 over 30 and 60 minutes, both sides, linear impact (low urgency: neither TWAP nor the linear
 policy prices risk, so the urgency changes no trade of theirs), on the last 20% of days, which
-no agent saw, each scenario on ``--episodes`` recorded episodes shared by every strategy. The score is mean IS against TWAP on
-the same episodes (positive = cheaper) with a paired 95% CI, beside the hindsight bound of the
-same paths (the best static schedule with the path known, ``evaluation.replay``) and the
-calibrated signal's significance (``calibration.signal_params``).
+no agent saw, each scenario on ``--episodes`` recorded episodes shared by every strategy. The
+score is mean IS against TWAP on the same episodes (positive = cheaper) with a paired 95% CI,
+beside the hindsight bound of the same paths (the best static schedule with the path known,
+``evaluation.replay``) and the calibrated signal's significance (``calibration.signal_params``).
 
 ``--algo ars`` (default): the linear book-signal policy (``agents.linear_tilt``), deciding every
 5 s (the signal's time scale; the grid decides every 30-60 s on these horizons), trained on these
